@@ -1,0 +1,29 @@
+# The two commands a new user runs: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/anthropic-connector
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+.PHONY: install demo test bench clean
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	@for op in create_completion create_message raw_http_request; do \
+		echo "== $$op (samples/$$op.input.json, sandbox)"; \
+		$(CLI) run $$op samples/$$op.input.json --sandbox || exit $$?; \
+	done
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .hypothesis
