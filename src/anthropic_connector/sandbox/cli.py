@@ -1,0 +1,74 @@
+"""The `anthropic-connector sandbox` subcommand: arguments and the serve-until-interrupted loop."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from .faults import parse
+from .options import SandboxOptions, load_canned
+from .server import SandboxServer
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the sandbox options on a (sub)parser."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    parser.add_argument("--api-key", help="accept only this key (x-api-key or Authorization: Bearer)")
+    parser.add_argument("--no-key-check", action="store_true", help="accept requests without any key")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before every answer")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC",
+        help="fault for the next request, in order, e.g. '529;times=2' (repeatable)",
+    )
+    parser.add_argument("--canned", metavar="FILE", help="JSON/YAML mapping of model or prompt to reply text")
+    parser.add_argument(
+        "--retired-models", choices=("serve", "reject"), default="serve",
+        help="serve retired models (default) or answer 404 like the real API",
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> SandboxOptions:
+    for spec in args.fault:
+        parse(spec)  # fail at startup, not on the first request
+    return SandboxOptions(
+        check_key=not args.no_key_check,
+        api_key=args.api_key,
+        latency=args.latency,
+        faults=tuple(args.fault),
+        canned=load_canned(args.canned) if args.canned else {},
+        retired_models=args.retired_models,
+    )
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Serve until interrupted; returns the process exit status."""
+    try:
+        options = options_from_args(args)
+    except (OSError, ValueError) as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 2
+    return serve_forever(args.host, args.port, options)
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 8787, options: SandboxOptions | None = None) -> int:
+    try:
+        server = SandboxServer(host, port, options)
+    except OSError as exc:
+        print(f"sandbox: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"sandbox listening on {server.url}", file=sys.stderr, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="anthropic-connector sandbox", description="Run the Anthropic API sandbox.")
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))

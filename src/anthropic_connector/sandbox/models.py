@@ -1,0 +1,108 @@
+"""The model catalogue the sandbox answers for.
+
+Active ids follow the SDK's `anthropic/types/model_param.py` (SDK 2.14.0). Retired ids and dates
+follow Anthropic's model-deprecations page; the real API keeps retired models in `GET /v1/models`
+(with `lifecycle: "retired"`, listed only on request) and fails inference on them with
+404 `not_found_error` "model: <id>". Release dates of the newest models are sandbox
+approximations, not documented values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    display_name: str
+    created: str  # YYYY-MM-DD
+    line: str | None
+    deprecated: str | None = None
+    retires: str | None = None
+    completions: bool = False  # served by the legacy /v1/complete endpoint
+
+    @property
+    def lifecycle(self) -> str:
+        return "retired" if self.retired else "deprecated" if self.deprecated else "active"
+
+    @property
+    def retired(self) -> bool:
+        """Every dated retirement in this catalogue is already past."""
+        return self.retires is not None
+
+    def info(self) -> dict[str, object]:
+        """The `ModelInfo` JSON object."""
+        stamp = lambda day: f"{day}T00:00:00Z" if day else None  # noqa: E731
+        return {
+            "type": "model",
+            "id": self.id,
+            "display_name": self.display_name,
+            "created_at": stamp(self.created),
+            "lifecycle": self.lifecycle,
+            "deprecated_at": stamp(self.deprecated),
+            "retires_at": stamp(self.retires),
+            "line": self.line,
+        }
+
+
+ACTIVE = (
+    Model("claude-fable-5-2", "Claude Fable 5.2", "2026-10-21", "fable"),
+    Model("claude-mythos-5-2", "Claude Mythos 5.2", "2026-10-21", "mythos"),
+    Model("claude-haiku-5-5", "Claude Haiku 5.5", "2026-09-24", "haiku"),
+    Model("claude-sonnet-5-5", "Claude Sonnet 5.5", "2026-09-24", "sonnet"),
+    Model("claude-opus-5-5", "Claude Opus 5.5", "2026-09-24", "opus"),
+    Model("claude-fable-5-1", "Claude Fable 5.1", "2026-09-24", "fable"),
+    Model("claude-mythos-5-1", "Claude Mythos 5.1", "2026-09-24", "mythos"),
+    Model("claude-sonnet-5", "Claude Sonnet 5", "2026-07-15", "sonnet"),
+    Model("claude-opus-5", "Claude Opus 5", "2026-07-15", "opus"),
+    Model("claude-fable-5", "Claude Fable 5", "2026-06-01", "fable"),
+    Model("claude-mythos-5", "Claude Mythos 5", "2026-06-01", "mythos"),
+    Model("claude-opus-4-8", "Claude Opus 4.8", "2026-05-28", "opus"),
+    Model("claude-opus-4-7", "Claude Opus 4.7", "2026-04-16", "opus"),
+    Model("claude-mythos-preview", "Claude Mythos Preview", "2026-04-07", "mythos"),
+    Model("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17", "sonnet"),
+    Model("claude-opus-4-6", "Claude Opus 4.6", "2026-02-05", "opus"),
+    Model("claude-opus-4-5-20251101", "Claude Opus 4.5", "2025-11-24", "opus"),
+    Model("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "2025-10-15", "haiku"),
+    Model("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "2025-09-29", "sonnet"),
+)
+
+RETIRED = (
+    Model("claude-opus-4-1-20250805", "Claude Opus 4.1", "2025-08-05", "opus", "2026-06-05", "2026-08-05"),
+    Model("claude-opus-4-20250514", "Claude Opus 4", "2025-05-22", "opus", "2026-04-14", "2026-06-15"),
+    Model("claude-sonnet-4-20250514", "Claude Sonnet 4", "2025-05-22", "sonnet", "2026-04-14", "2026-06-15"),
+    Model("claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24", "sonnet", "2025-10-28", "2026-02-19"),
+    Model("claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22", "haiku", "2025-12-19", "2026-02-19"),
+    Model("claude-3-5-sonnet-20241022", "Claude Sonnet 3.5 (New)", "2024-10-22", "sonnet", "2025-08-13", "2025-10-22"),
+    Model("claude-3-5-sonnet-20240620", "Claude Sonnet 3.5 (Old)", "2024-06-20", "sonnet", "2025-08-13", "2025-10-22"),
+    Model("claude-3-opus-20240229", "Claude Opus 3", "2024-02-29", "opus", "2025-06-30", "2026-01-05"),
+    Model("claude-3-sonnet-20240229", "Claude Sonnet 3", "2024-02-29", "sonnet", "2025-01-21", "2025-07-21"),
+    Model("claude-2.1", "Claude 2.1", "2023-11-21", None, "2025-01-21", "2025-07-21", completions=True),
+    Model("claude-2.0", "Claude 2.0", "2023-07-11", None, "2025-01-21", "2025-07-21", completions=True),
+    Model("claude-instant-1.2", "Claude Instant 1.2", "2023-08-09", None, "2024-09-04", "2024-11-06", completions=True),
+)
+
+ALIASES = {
+    "claude-opus-4-5": "claude-opus-4-5-20251101",
+    "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
+    "claude-opus-4-1": "claude-opus-4-1-20250805",
+    "claude-opus-4-0": "claude-opus-4-20250514",
+    "claude-sonnet-4-0": "claude-sonnet-4-20250514",
+    "claude-3-7-sonnet-latest": "claude-3-7-sonnet-20250219",
+    "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
+    "claude-3-5-sonnet-latest": "claude-3-5-sonnet-20241022",
+    "claude-3-opus-latest": "claude-3-opus-20240229",
+    "claude-2": "claude-2.0",
+    "claude-instant-1": "claude-instant-1.2",
+}
+
+CATALOGUE: dict[str, Model] = {m.id: m for m in ACTIVE + RETIRED}
+ORDERED: tuple[Model, ...] = tuple(sorted(ACTIVE + RETIRED, key=lambda m: (m.created, m.id), reverse=True))
+"""Newest first, as `GET /v1/models` lists them."""
+
+
+def lookup(name: str) -> Model | None:
+    """Resolve an id or alias to its catalogue entry."""
+    return CATALOGUE.get(ALIASES.get(name, name))

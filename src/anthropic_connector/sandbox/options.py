@@ -1,0 +1,54 @@
+"""Sandbox configuration: one frozen value shared by the transport, the server and the CLI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+API_VERSIONS = ("2023-06-01", "2026-10-21")
+"""Versions the real API accepts today; 2026-10-21 is what SDK 2.x sends by default."""
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The Messages and Token Counting APIs answer 413 above 32 MB (docs: API errors, request size limits)."""
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How the emulated API behaves; defaults suit `make demo` (legacy models served, any key)."""
+
+    check_key: bool = True
+    api_key: str | None = None
+    latency: float = 0.0
+    faults: tuple[str, ...] = ()
+    canned: dict[str, str] = field(default_factory=dict)
+    retired_models: Literal["serve", "reject"] = "serve"
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        if self.retired_models not in ("serve", "reject"):
+            raise ValueError(f"retired_models must be 'serve' or 'reject', not {self.retired_models!r}")
+        if self.latency < 0:
+            raise ValueError("latency must be >= 0")
+        object.__setattr__(self, "faults", tuple(self.faults))
+
+
+def load_canned(path: str | Path) -> dict[str, str]:
+    """Read canned replies from JSON or YAML.
+
+    Either a flat mapping ``{"<model or exact prompt>": "<reply>"}`` or
+    ``{"models": {...}, "prompts": {...}}``; prompts win over models when both match.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    if str(path).endswith((".yaml", ".yml")):
+        import yaml  # a project dependency; imported lazily to keep the sandbox import light
+
+        data: Any = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: canned replies must be a mapping")
+    if set(data) <= {"models", "prompts"}:
+        data = {**data.get("models", {}), **data.get("prompts", {})}
+    return {str(k): str(v) for k, v in data.items()}

@@ -1,0 +1,136 @@
+"""Deterministic reply text, token counts and the event sequences of the two streaming formats.
+
+Tokens are approximated by chunks of at most four non-space characters (with their leading
+whitespace), so a count is roughly chars/4 like the real tokenizer, and joining the chunks gives
+the text back exactly — which lets max_tokens truncation and streaming deltas line up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_PIECE = re.compile(r"\s*\S{1,4}|\s+")
+_WORDS = (
+    "the sandbox answers every request with text derived from a hash of the body so tests can "
+    "rely on it while the connector learns to handle streaming retries errors and usage "
+    "accounting without calling the real service model tokens message prompt reply stable "
+    "output input simple plain careful short clear quiet steady green river stone light"
+).split()
+
+
+def pieces(text: str) -> list[str]:
+    """Split text into pseudo-tokens whose concatenation is the text."""
+    return _PIECE.findall(text)
+
+
+def count_tokens(text: str) -> int:
+    return len(pieces(text))
+
+
+def block_text(content: Any) -> str:
+    """The text of a message `content` (a string or a list of blocks); other blocks count as JSON."""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content or ():
+        is_text = isinstance(block, dict) and block.get("type") == "text"
+        parts.append(str(block.get("text", "")) if is_text else json.dumps(block, sort_keys=True))
+    return "\n".join(parts)
+
+
+def input_tokens(system: Any, messages: list[dict[str, Any]], tools: Any = None) -> int:
+    """Plausible input usage: text tokens plus a small per-message framing overhead."""
+    total = count_tokens(block_text(system)) if system else 0
+    total += sum(3 + count_tokens(block_text(m.get("content"))) for m in messages)
+    if tools:
+        total += count_tokens(json.dumps(tools, sort_keys=True))
+    return max(1, total)
+
+
+def digest(*parts: object) -> str:
+    """A stable hex digest of JSON-able parts; the root of every id and generated text."""
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def invent_text(seed: str) -> str:
+    """Between 24 and 63 words of plain sentences, fully determined by `seed`."""
+    stream = b""
+    block = seed.encode()
+    while len(stream) < 80:
+        block = hashlib.sha256(block).digest()
+        stream += block
+    count = 24 + stream[0] % 40
+    words, sentence = [], []
+    for i in range(count):
+        word = _WORDS[stream[i + 1] % len(_WORDS)]
+        sentence.append(word.capitalize() if not sentence else word)
+        if len(sentence) >= 6 + stream[i + 1] % 7 or i == count - 1:
+            words.append(" ".join(sentence) + ".")
+            sentence = []
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    output_tokens: int
+    stop_reason: str  # "end_turn" | "max_tokens" | "stop_sequence"
+    stop_sequence: str | None
+
+    def deltas(self, per_delta: int = 3) -> list[str]:
+        """The text in streaming-sized chunks; they join to `text`."""
+        ps = pieces(self.text)
+        return ["".join(ps[i : i + per_delta]) for i in range(0, len(ps), per_delta)]
+
+
+def generate(full_text: str, max_tokens: int, stop_sequences: list[str]) -> Generation:
+    """Emit `full_text` token by token, stopping at max_tokens or at the first stop sequence."""
+    text = ""
+    for produced, piece in enumerate(pieces(full_text)):
+        if produced == max_tokens:
+            return Generation(text, produced, "max_tokens", None)
+        text += piece
+        hits = [(text.find(s), s) for s in stop_sequences if s and s in text]
+        if hits:
+            index, sequence = min(hits)
+            return Generation(text[:index], produced + 1, "stop_sequence", sequence)
+    return Generation(text, count_tokens(text), "end_turn", None)
+
+
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def message_events(message: dict[str, Any], gen: Generation) -> list[tuple[str, dict[str, Any]]]:
+    """The Messages streaming sequence, in the documented order; content deltas start at index 3."""
+    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    start["usage"] = {**message["usage"], "output_tokens": min(1, gen.output_tokens)}
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": start}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ("ping", {"type": "ping"}),
+    ]
+    for chunk in gen.deltas():
+        delta = {"type": "text_delta", "text": chunk}
+        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}))
+    stop = {"stop_reason": gen.stop_reason, "stop_sequence": gen.stop_sequence}
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": gen.output_tokens}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return events
+
+
+def completion_events(completion: dict[str, Any], gen: Generation) -> list[tuple[str, dict[str, Any]]]:
+    """The legacy Text Completions stream: `completion` chunks, a `ping`, a final chunk with stop_reason."""
+    chunk = lambda text, stop: {**completion, "completion": text, "stop_reason": stop}  # noqa: E731
+    events = [("completion", chunk(text, None)) for text in gen.deltas()]
+    events.insert(min(1, len(events)), ("ping", {"type": "ping"}))
+    events.append(("completion", chunk("", completion["stop_reason"])))
+    return events

@@ -1,0 +1,123 @@
+"""The socket sandbox: the same emulator behind a stdlib HTTP/1.1 server on a background thread.
+
+Streams go out chunked, one chunk per SSE event, so a `cut` ends the stream cleanly while a
+`drop` really shuts the socket mid-response and the client sees a transport error.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .app import Recorded, Sandbox
+from .options import SandboxOptions
+from .stream import Reply
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, chunked streams
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _serve(self) -> None:
+        try:
+            self._exchange()
+        except (BrokenPipeError, ConnectionResetError):  # the client went away first
+            self.close_connection = True
+
+    def _exchange(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        reply = self.server.sandbox.respond(self.command, self.path, dict(self.headers.items()), body)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop == "start":
+            return self._hang_up()
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        if reply.streaming:
+            self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        for chunk in reply.chunks:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if reply.streaming else chunk)
+        if reply.drop == "mid":
+            return self._hang_up()
+        if reply.streaming:
+            self.wfile.write(b"0\r\n\r\n")
+
+    def _hang_up(self) -> None:
+        """Close the TCP connection now, mid-exchange, like a crashed upstream."""
+        self.close_connection = True
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence per-request logging; the sandbox records requests itself."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self._connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conn_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Unblock keep-alive handler threads so closing the server leaves nothing behind."""
+        with self._conn_lock:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class SandboxServer:
+    """A running sandbox on a real socket; use as a context manager or call `close()`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, options: SandboxOptions | None = None) -> None:
+        self.sandbox = Sandbox(options)
+        self._httpd = _HTTPServer((host, port), self.sandbox)
+        host, port = self._httpd.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="anthropic-sandbox", daemon=True)
+        self._thread.start()
+
+    @property
+    def requests(self) -> list[Recorded]:
+        return self.sandbox.requests
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.close_connections()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
