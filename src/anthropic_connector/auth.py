@@ -1,0 +1,70 @@
+"""Credentials and API headers, added only to requests bound for the connection's own origin.
+
+This is the one module that reads a secret. The auth flow also follows redirects itself, so
+that every hop is judged anew: a redirect to another origin carries no credential from the
+connection (httpx2 alone would forward x-api-key, which is not a standard auth header).
+"""
+
+from __future__ import annotations
+
+from typing import Generator
+
+import httpx2
+
+from . import __version__
+from .connection import Connection
+
+USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
+MAX_REDIRECTS = 5
+
+# Headers that carry or describe a credential: never forwarded across a redirect to another origin.
+_CONNECTION_HEADERS = ("x-api-key", "authorization", "anthropic-version", "anthropic-beta")
+
+
+def origin(url: httpx2.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, port
+
+
+def connection_headers(connection: Connection) -> dict[str, str]:
+    """The headers the connection contributes to a request to its own origin."""
+    headers = {"anthropic-version": connection.anthropic_version}
+    if connection.api_key is not None:
+        headers["x-api-key"] = connection.api_key.get_secret_value()
+    if connection.auth_token is not None:
+        headers["authorization"] = f"Bearer {connection.auth_token.get_secret_value()}"
+    if connection.anthropic_beta:
+        headers["anthropic-beta"] = ",".join(connection.anthropic_beta)
+    return headers
+
+
+class ConnectionAuth(httpx2.Auth):
+    """Adds the connection's headers on its origin, unless the request already has them.
+
+    A header the request already carries (one the user typed into a raw request) is sent as
+    given. On a redirect to another origin every credential header is dropped, ours or not.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._headers = connection_headers(connection)
+        self._origin = origin(httpx2.URL(connection.base_url))
+
+    def __repr__(self) -> str:
+        return f"ConnectionAuth(origin={self._origin!r})"
+
+    def _apply(self, request: httpx2.Request, redirected: bool) -> httpx2.Request:
+        if origin(request.url) == self._origin:
+            for name, value in self._headers.items():
+                request.headers.setdefault(name, value)
+        elif redirected:
+            for name in _CONNECTION_HEADERS:
+                request.headers.pop(name, None)
+        return request
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        response = yield self._apply(request, redirected=False)
+        for _ in range(MAX_REDIRECTS):
+            if not (response.is_redirect and response.next_request is not None):
+                return
+            response = yield self._apply(response.next_request, redirected=True)

@@ -1,0 +1,117 @@
+"""`anthropic-connector`: list, describe, validate and run operations from a shell or a workflow step.
+
+stdout carries JSON only (the output, or the error envelope); stderr a one-line message.
+Exit codes come from the error class: 0 ok, 2 validation, 3 configuration, 4 API, 5 connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import errors
+
+PROG = "anthropic-connector"
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def _read_payload(source: str) -> Any:
+    """The input JSON from a file or '-' (stdin); unreadable or non-JSON input is a validation error."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise errors.ValidationError(
+            f"cannot read the input {source!r}: {reason}", details=[{"path": "", "message": f"cannot be read: {reason}"}]
+        ) from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise errors.ValidationError(
+            f"the input is not valid JSON: {exc}", details=[{"path": "", "message": f"is not valid JSON: {exc}"}]
+        ) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Run Anthropic API operations from a declarative manifest.")
+    parser.add_argument("--manifest", help="a connector.yaml other than the packaged one")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("operations", help="list the operations as a JSON array")
+
+    schema = sub.add_parser("schema", help="print an operation's input (or output) JSON Schema")
+    schema.add_argument("operation")
+    schema.add_argument("--output", action="store_true", help="the output schema instead of the input schema")
+
+    validate = sub.add_parser("validate", help="check an input file against the operation's schema")
+    validate.add_argument("operation")
+    validate.add_argument("input", help="a JSON file, or - for stdin")
+
+    run = sub.add_parser("run", help="run an operation and print its output")
+    run.add_argument("operation")
+    run.add_argument("input", help="a JSON file, or - for stdin")
+    run.add_argument("--connection", metavar="FILE", help="a JSON or YAML connection file (default: ANTHROPIC_* env)")
+    run.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
+    run.add_argument("--timeout", type=float, help="seconds one attempt may take (overrides the connection)")
+    run.add_argument("--max-retries", type=int, help="retries after a failed attempt (overrides the connection)")
+
+    sandbox = sub.add_parser("sandbox", help="serve the embedded Anthropic API sandbox on a local port")
+    from .sandbox import add_arguments
+
+    add_arguments(sandbox)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .manifest import load
+
+    manifest = load(args.manifest)
+    if args.command == "operations":
+        _print_json([op.summary() for op in manifest.operations.values()])
+        return 0
+    op = manifest.operation(args.operation)
+    if args.command == "schema":
+        _print_json(op.output_schema if args.output else op.input_schema)
+        return 0
+    payload = _read_payload(args.input)
+    if args.command == "validate":
+        op.validator.check(payload)
+        _print_json({"valid": True})
+        return 0
+
+    from .connection import Connection
+    from .runtime import Connector
+
+    op.validator.check(payload)  # a bad input is reported before any configuration problem
+    connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
+    with Connector(manifest, connection, sandbox=args.sandbox) as connector:
+        result = connector.run(op.name, payload, timeout=args.timeout, max_retries=args.max_retries)
+    _print_json(result.output)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "sandbox":
+        from .sandbox import run_from_args
+
+        return run_from_args(args)
+    try:
+        return _run(args)
+    except errors.ConnectorError as exc:
+        _print_json(exc.envelope())
+        sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

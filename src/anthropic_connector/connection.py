@@ -1,0 +1,109 @@
+"""The connection: credential, base URL, API version and transport settings, from env or a file.
+
+Validated against the manifest's connection schema (the schema is the single source of field
+names and defaults). Credentials are wrapped in ``Secret`` so that no repr, log or error
+message can show them; only auth.py unwraps them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigurationError
+from .manifest import Manifest
+
+
+class Secret:
+    """A credential that prints as asterisks; ``get_secret_value()`` is the one way to read it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A checked connection. Build it with ``from_mapping``, ``from_env`` or ``from_file``."""
+
+    base_url: str
+    anthropic_version: str
+    timeout: float
+    max_retries: int
+    max_response_bytes: int
+    api_key: Secret | None = None
+    auth_token: Secret | None = None
+    anthropic_beta: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], manifest: Manifest, source: str = "connection") -> Connection:
+        """Check ``data`` against the connection schema and fill in the schema's defaults."""
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(f"{source}: must be an object with api_key, base_url, ...")
+        problems = manifest.connection_validator.errors(dict(data))
+        if problems:
+            first = problems[0]
+            raise ConfigurationError(f"{source}: {first['path'] or '/'} {first['message']}", details=problems)
+        values = {k: p["default"] for k, p in manifest.connection_schema["properties"].items() if "default" in p}
+        values.update(data)
+        for name in ("api_key", "auth_token"):
+            if values.get(name) is not None:
+                values[name] = Secret(values[name])
+        beta = values.get("anthropic_beta") or ()
+        values["anthropic_beta"] = (beta,) if isinstance(beta, str) else tuple(beta)
+        values["base_url"] = values["base_url"].rstrip("/")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    @classmethod
+    def from_env(cls, manifest: Manifest, env: Mapping[str, str] | None = None) -> Connection:
+        """ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN / ANTHROPIC_BASE_URL, as the official SDK reads them."""
+        env = os.environ if env is None else env
+        names = {"api_key": "ANTHROPIC_API_KEY", "auth_token": "ANTHROPIC_AUTH_TOKEN", "base_url": "ANTHROPIC_BASE_URL"}
+        data = {field: env[var] for field, var in names.items() if env.get(var)}
+        return cls.from_mapping(data, manifest, source="environment")
+
+    @classmethod
+    def from_file(cls, path: str | Path, manifest: Manifest) -> Connection:
+        """A JSON or YAML file holding the connection's fields."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"{path}: cannot read the connection file ({exc.strerror or exc})") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            import yaml
+
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                raise ConfigurationError(f"{path}: the connection file is neither JSON nor YAML") from None
+        return cls.from_mapping(data, manifest, source=str(path))
+
+    def with_overrides(self, **overrides: Any) -> Connection:
+        """A copy with per-run settings (timeout, max_retries, ...) replaced where given."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def has_credential(self) -> bool:
+        return self.api_key is not None or self.auth_token is not None

@@ -1,0 +1,179 @@
+"""Send a Call on the one HTTP client, with retries, size limits and stream assembly.
+
+The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster pool) and
+nothing else changes. Sync and async share every decision (retry.py, output.py, sse.py);
+only the I/O loops below exist twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx2
+
+from . import errors, output, retry
+from .auth import USER_AGENT, ConnectionAuth
+from .connection import Connection
+from .operations import Call
+from .sse import Decoder
+
+
+def _transport_error(exc: httpx2.TransportError, request: httpx2.Request) -> errors.TransportError:
+    """httpx2's failure as ours; the message names the URL, never a header."""
+    where = f"{request.method} {request.url.copy_with(query=None)}"
+    if isinstance(exc, httpx2.TimeoutException):
+        return errors.TimeoutError(f"{where} timed out ({type(exc).__name__})")
+    return errors.TransportError(f"{where} failed: {exc or type(exc).__name__}")
+
+
+class _Reader:
+    """Takes one response's body as it arrives and turns it into the output.
+
+    Counts bytes against ``max_response_bytes`` before keeping them, so an oversized body is
+    refused without being held in memory; SSE lines go through the decoder and assembler.
+    """
+
+    def __init__(self, call: Call, connection: Connection, response: httpx2.Response) -> None:
+        self.call, self.response = call, response
+        self.left = connection.max_response_bytes
+        self.rid = output.request_id(response.headers)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.left:
+            self._take(int(declared))  # refuse now: the body would pass the limit
+        self.sse = bool(call.stream) and response.is_success and "text/event-stream" in response.headers.get("content-type", "")
+        self._body = bytearray()
+        self._decoder = Decoder()
+        self._assembler = output.StreamAssembler(call.stream or "", self.rid)
+
+    def _take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise errors.ResponseTooLargeError(
+                "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
+            )
+
+    def line(self, line: str) -> None:
+        self._take(len(line) + 1)
+        event = self._decoder.feed(line)
+        if event is not None:
+            self._assembler.add(event)
+
+    def chunk(self, chunk: bytes) -> None:
+        self._take(len(chunk))
+        self._body += chunk
+
+    def result(self) -> output.Result:
+        if self.sse:
+            return output.Result(self._assembler.result(), self.response.status_code, self.rid)
+        return output.parse(self.response.status_code, self.response.headers, bytes(self._body), self.call.raw)
+
+
+def _give_up(exc: errors.ConnectorError) -> output.Result:
+    """Retries are spent: a raw request returns the answer it got, anything else raises."""
+    if isinstance(exc, errors.APIError) and exc.output is not None:
+        return exc.output
+    raise exc
+
+
+class Dispatcher:
+    """Owns the HTTP clients for one connection; ``send`` and ``asend`` run a Call to its output."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        transport: httpx2.BaseTransport | None = None,
+        async_transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.connection = connection
+        self._auth = ConnectionAuth(connection)
+        self._transport = transport
+        self._async_transport = async_transport
+        self._client: httpx2.Client | None = None
+        self._aclient: httpx2.AsyncClient | None = None
+
+    def _options(self) -> dict[str, Any]:
+        return {"headers": {"user-agent": USER_AGENT}, "follow_redirects": False}
+
+    @property
+    def client(self) -> httpx2.Client:
+        if self._client is None:
+            self._client = httpx2.Client(transport=self._transport, **self._options())
+        return self._client
+
+    @property
+    def aclient(self) -> httpx2.AsyncClient:
+        if self._aclient is None:
+            self._aclient = httpx2.AsyncClient(transport=self._async_transport, **self._options())
+        return self._aclient
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def send(self, call: Call) -> output.Result:
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(call)
+            except errors.ConnectorError as exc:
+                wait = retry.delay(exc, attempt, call.max_retries)
+                if wait is None:
+                    return _give_up(exc)
+            attempt += 1
+            time.sleep(wait)
+
+    def _attempt(self, call: Call) -> output.Result:
+        try:
+            response = self.client.send(call.request, auth=self._auth, stream=True)
+            try:
+                reader = _Reader(call, self.connection, response)
+                if reader.sse:
+                    for line in response.iter_lines():
+                        reader.line(line)
+                else:
+                    for chunk in response.iter_bytes():
+                        reader.chunk(chunk)
+                return reader.result()
+            finally:
+                response.close()
+        except httpx2.TransportError as exc:
+            raise _transport_error(exc, call.request) from None
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def asend(self, call: Call) -> output.Result:
+        attempt = 0
+        while True:
+            try:
+                return await self._aattempt(call)
+            except errors.ConnectorError as exc:
+                wait = retry.delay(exc, attempt, call.max_retries)
+                if wait is None:
+                    return _give_up(exc)
+            attempt += 1
+            await asyncio.sleep(wait)
+
+    async def _aattempt(self, call: Call) -> output.Result:
+        try:
+            response = await self.aclient.send(call.request, auth=self._auth, stream=True)
+            try:
+                reader = _Reader(call, self.connection, response)
+                if reader.sse:
+                    async for line in response.aiter_lines():
+                        reader.line(line)
+                else:
+                    async for chunk in response.aiter_bytes():
+                        reader.chunk(chunk)
+                return reader.result()
+            finally:
+                await response.aclose()
+        except httpx2.TransportError as exc:
+            raise _transport_error(exc, call.request) from None

@@ -1,0 +1,107 @@
+"""Every failure the connector reports, as one tree.
+
+    ConnectorError                 type             exit code
+    ├── ValidationError            validation_error     2   the input breaks its schema (every violation in details)
+    ├── ConfigurationError         configuration_error  3   no key, a bad connection file, a broken manifest
+    ├── APIError                   api_error            4   the API answered non-2xx, or sent an error event
+    │   └── ResponseTooLargeError  response_too_large   4   the body passed the connection's size limit
+    └── TransportError             connection_error     5   no answer: refused, dropped, or a stream cut short
+        └── TimeoutError           timeout_error        5   an attempt outlived the timeout
+
+Each class carries ``type`` and ``exit_code``; the CLI returns ``exc.exit_code`` and prints
+``exc.envelope()``. Messages never contain credentials: nothing here is handed a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConnectorError(Exception):
+    """Base of every error the connector raises on purpose."""
+
+    type = "connector_error"
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        details: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.details = details
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON error envelope printed by the CLI and returned to hosts."""
+        return {
+            "error": {
+                "type": self.type,
+                "message": self.message,
+                "status": self.status,
+                "request_id": self.request_id,
+                "details": self.details,
+            }
+        }
+
+
+class ValidationError(ConnectorError):
+    """The input does not match the operation's schema; ``details`` lists every violation."""
+
+    type = "validation_error"
+    exit_code = 2
+
+
+class ConfigurationError(ConnectorError):
+    """The connector cannot run as configured: no credential, a bad connection or manifest."""
+
+    type = "configuration_error"
+    exit_code = 3
+
+
+class APIError(ConnectorError):
+    """The API refused the request; ``details`` is the API's error body as it came.
+
+    ``headers`` keeps the answer's headers for the retry policy (retry-after, x-should-retry);
+    ``output`` is what a raw request returns instead of raising, once retries are spent.
+    """
+
+    type = "api_error"
+    exit_code = 4
+    headers: Any = None
+    output: Any = None
+
+
+class ResponseTooLargeError(APIError):
+    """The response body passed ``max_response_bytes``; it was not read to the end."""
+
+    type = "response_too_large"
+
+
+class TransportError(ConnectorError):
+    """No complete answer arrived: the connection was refused, dropped or cut short."""
+
+    type = "connection_error"
+    exit_code = 5
+
+
+class TimeoutError(TransportError):  # noqa: A001 - the public name users expect
+    """An attempt took longer than the connection's timeout."""
+
+    type = "timeout_error"
+
+
+def api_error(status: int, body: Any, request_id: str | None, headers: Any = None) -> APIError:
+    """Turn a non-2xx answer into an APIError whose message is the API's own."""
+    message = f"the API answered HTTP {status}"
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        message = f"{message} ({error.get('type', 'error')}): {error.get('message', '')}".rstrip(": ")
+    exc = APIError(message, status=status, request_id=request_id, details=body)
+    exc.headers = headers
+    return exc

@@ -1,0 +1,164 @@
+"""Read connector.yaml, check it and everything it names, and hand back frozen operation specs.
+
+A broken manifest fails here, at load, with one ConfigurationError naming the file at fault;
+nothing later has to wonder whether a schema or sample exists. Each schema is read once
+(the one schema loader) and each input validator compiled once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigurationError
+from .validate import Validator
+
+
+def default_path() -> Path:
+    """connector.yaml inside an installed wheel, else at the top of the source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "connector.yaml"
+    return packaged if packaged.exists() else here.parents[1] / "connector.yaml"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation as the manifest declares it, with its schemas loaded and checked."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+    sample_input: Any
+    sample_output: Any
+    method: str | None = None
+    path: str | None = None
+    handler: str | None = None
+    stream: str | None = None
+    validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    output_validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    def summary(self) -> dict[str, str]:
+        """What a host lists in its operation picker."""
+        return {"name": self.name, "title": self.title, "description": self.description}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The connector as declared: identity, connection schema and operations by name."""
+
+    name: str
+    title: str
+    version: str
+    description: str
+    connection_schema: dict[str, Any]
+    operations: dict[str, Operation]
+    path: Path
+    connection_validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    def operation(self, name: str) -> Operation:
+        """The operation called ``name``; a ConfigurationError lists the known ones otherwise."""
+        try:
+            return self.operations[name]
+        except KeyError:
+            known = ", ".join(self.operations)
+            raise ConfigurationError(f"unknown operation {name!r} (known: {known})") from None
+
+
+class _Files:
+    """Reads the files a manifest names, relative to it; each read at most once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, Any] = {}
+
+    def json(self, relative: str) -> Any:
+        if relative not in self._cache:
+            path = self.root / relative
+            try:
+                self._cache[relative] = json.loads(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ConfigurationError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+            except ValueError as exc:
+                raise ConfigurationError(f"{path}: is not valid JSON ({exc})") from None
+        return self._cache[relative]
+
+    def schema(self, relative: str) -> dict[str, Any]:
+        schema = self.json(relative)
+        errors = [str(e.message) for e in Validator.meta_errors(schema)]
+        if errors:
+            raise ConfigurationError(f"{self.root / relative}: is not a valid JSON Schema: {errors[0]}")
+        return schema
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml  # only here: nothing else needs YAML
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path}: is not valid YAML ({exc})") from None
+
+
+def load(path: str | Path | None = None) -> Manifest:
+    """Load and check a manifest: its own schema, every schema it names, every sample."""
+    from .operations import BUILDERS
+
+    path = Path(path) if path is not None else default_path()
+    files = _Files(path.parent)
+    raw = _read_yaml(path)
+    problems = Validator(_Files(default_path().parent).schema("schemas/manifest.schema.json")).errors(raw)
+    if problems:
+        first = problems[0]
+        raise ConfigurationError(f"{path}: {first['path'] or '/'} {first['message']}", details=problems)
+
+    operations: dict[str, Operation] = {}
+    for entry in raw["operations"]:
+        name = entry["name"]
+        if name in operations:
+            raise ConfigurationError(f"{path}: operation {name!r} is declared twice")
+        handler = entry.get("handler")
+        if handler is not None and handler not in BUILDERS:
+            raise ConfigurationError(f"{path}: operation {name!r} names unknown handler {handler!r}")
+        if handler is None and "request" not in entry:
+            raise ConfigurationError(f"{path}: operation {name!r} needs a request (method, path) or a handler")
+        op = Operation(
+            name=name,
+            title=entry["title"],
+            description=entry["description"],
+            input_schema=files.schema(entry["input"]),
+            output_schema=files.schema(entry["output"]),
+            sample_input=files.json(entry["samples"]["input"]),
+            sample_output=files.json(entry["samples"]["output"]),
+            method=entry.get("request", {}).get("method"),
+            path=entry.get("request", {}).get("path"),
+            handler=handler,
+            stream=entry.get("stream"),
+            validator=Validator(files.schema(entry["input"])),
+            output_validator=Validator(files.schema(entry["output"])),
+        )
+        for kind, validator, sample in (("input", op.validator, op.sample_input), ("output", op.output_validator, op.sample_output)):
+            bad = validator.errors(sample)
+            if bad:
+                where = files.root / entry["samples"][kind]
+                raise ConfigurationError(f"{where}: does not match {entry[kind]}: {bad[0]['path'] or '/'} {bad[0]['message']}", details=bad)
+        operations[name] = op
+
+    connection_schema = files.schema(raw["connection"]["schema"])
+    return Manifest(
+        name=raw["name"],
+        title=raw["title"],
+        version=raw["version"],
+        description=raw["description"],
+        connection_schema=connection_schema,
+        operations=operations,
+        path=path,
+        connection_validator=Validator(connection_schema),
+    )

@@ -1,0 +1,149 @@
+"""What an operation returns: the API's JSON as it came, a raw response, or a stream assembled.
+
+Pure functions of what arrived; dispatch.py does the reading. Streams are assembled into the
+exact shape of the non-streaming response, and an unfinished stream is an error, never a
+partial success.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from . import errors
+from .sse import Event
+
+
+@dataclass(frozen=True)
+class Result:
+    """An operation's output, with the answer's status and request-id for logs and support."""
+
+    output: Any
+    status: int
+    request_id: str | None
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    return headers.get("request-id") or headers.get("x-request-id")
+
+
+def _decode(body: bytes, content_type: str) -> Any:
+    """JSON when the body is JSON, text otherwise, None when empty."""
+    if not body:
+        return None
+    if "json" in content_type:
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass
+    return body.decode("utf-8", errors="replace")
+
+
+def parse(status: int, headers: Mapping[str, str], body: bytes, raw_output: bool = False) -> Result:
+    """The output for a complete answer, or an APIError for a non-2xx one.
+
+    A raw request's APIError carries its raw output, returned once retries are spent.
+    """
+    decoded = _decode(body, headers.get("content-type", ""))
+    if not 200 <= status < 300:
+        exc = errors.api_error(status, decoded, request_id(headers), headers)
+        if raw_output:
+            exc.output = Result({"status": status, "headers": dict(headers), "body": decoded}, status, exc.request_id)
+        raise exc
+    if raw_output:
+        return Result({"status": status, "headers": dict(headers), "body": decoded}, status, request_id(headers))
+    if not isinstance(decoded, (dict, list)):
+        raise errors.APIError(
+            f"the API answered HTTP {status} with a body that is not JSON", status=status, request_id=request_id(headers), details=decoded
+        )
+    return Result(decoded, status, request_id(headers))
+
+
+class StreamAssembler:
+    """Folds the SSE events of /v1/messages or /v1/complete into one response object."""
+
+    def __init__(self, kind: str, rid: str | None) -> None:
+        self.kind = kind
+        self.request_id = rid
+        self.done = False
+        self._message: dict[str, Any] | None = None
+        self._json_parts: dict[int, list[str]] = {}
+        self._completion: dict[str, Any] | None = None
+        self._chunks: list[str] = []
+
+    def add(self, event: Event) -> dict[str, Any] | None:
+        """Take one event; returns its decoded data (None for pings and comments)."""
+        if event.event == "ping":
+            return None
+        data = json.loads(event.data)
+        if event.event == "error" or data.get("type") == "error":
+            error = data.get("error") or {}
+            raise errors.APIError(
+                f"the API sent an error mid-stream ({error.get('type', 'error')}): {error.get('message', '')}",
+                request_id=self.request_id,
+                details=data,
+            )
+        (self._add_message if self.kind == "message" else self._add_completion)(event.event, data)
+        return data
+
+    def _add_message(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "message_start":
+            self._message = copy.deepcopy(data["message"])
+            self._message["content"] = []
+            return
+        message = self._message
+        if message is None:
+            raise errors.TransportError(f"the stream sent {kind} before message_start", request_id=self.request_id)
+        if kind == "content_block_start":
+            index = data["index"]
+            blocks = message["content"]
+            blocks.extend({} for _ in range(index + 1 - len(blocks)))
+            blocks[index] = copy.deepcopy(data["content_block"])
+        elif kind == "content_block_delta":
+            block, delta = message["content"][data["index"]], data["delta"]
+            kind_of = delta.get("type")
+            if kind_of == "text_delta":
+                block["text"] = block.get("text", "") + delta["text"]
+            elif kind_of == "input_json_delta":
+                self._json_parts.setdefault(data["index"], []).append(delta["partial_json"])
+            elif kind_of == "thinking_delta":
+                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+            elif kind_of == "signature_delta":
+                block["signature"] = delta["signature"]
+            elif kind_of == "citations_delta":
+                block.setdefault("citations", []).append(delta["citation"])
+        elif kind == "content_block_stop":
+            parts = self._json_parts.pop(data["index"], None)
+            if parts is not None:
+                text = "".join(parts)
+                message["content"][data["index"]]["input"] = json.loads(text) if text else {}
+        elif kind == "message_delta":
+            message.update(data.get("delta", {}))
+            usage = {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
+            message.setdefault("usage", {}).update(usage)
+        elif kind == "message_stop":
+            self.done = True
+
+    def _add_completion(self, kind: str, data: dict[str, Any]) -> None:
+        if kind != "completion":
+            return
+        if self._completion is None:
+            self._completion = {k: v for k, v in data.items() if k != "completion"}
+        self._chunks.append(data.get("completion", ""))
+        self._completion["stop_reason"] = data.get("stop_reason")
+        self.done = data.get("stop_reason") is not None
+
+    def result(self) -> dict[str, Any]:
+        """The assembled object; a TransportError if the stream never finished."""
+        if not self.done:
+            end = "message_stop" if self.kind == "message" else "a final completion event"
+            raise errors.TransportError(
+                f"the stream ended before {end}: the response is incomplete", request_id=self.request_id
+            )
+        if self.kind == "message":
+            assert self._message is not None
+            return self._message
+        assert self._completion is not None
+        return {**self._completion, "completion": "".join(self._chunks)}

@@ -1,0 +1,101 @@
+"""The connector as a library: list operations, read schemas, validate and run, sync or async.
+
+``run`` is the whole pipeline, one step per line: manifest → validate → auth/connection →
+build → dispatch → output. Nothing is sent unless the input is valid and a credential (or the
+sandbox) is there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import httpx2
+
+from . import manifest as manifest_module
+from .connection import Connection
+from .dispatch import Dispatcher
+from .errors import ConfigurationError
+from .manifest import Manifest
+from .operations import build
+from .output import Result
+
+
+class Connector:
+    """One loaded manifest and one connection; reuse it for many runs (it pools connections)."""
+
+    def __init__(
+        self,
+        manifest: Manifest | None = None,
+        connection: Connection | Mapping[str, Any] | None = None,
+        *,
+        transport: httpx2.BaseTransport | None = None,
+        async_transport: httpx2.AsyncBaseTransport | None = None,
+        sandbox: bool = False,
+    ) -> None:
+        self.manifest = manifest or manifest_module.load()
+        if connection is None:
+            connection = Connection.from_env(self.manifest)
+        elif not isinstance(connection, Connection):
+            connection = Connection.from_mapping(connection, self.manifest)
+        if sandbox:
+            from . import sandbox as sandbox_module
+
+            transport = async_transport = sandbox_module.transport()
+        if not (sandbox or connection.has_credential):
+            raise ConfigurationError(
+                "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), pass a connection with api_key, "
+                "or use the sandbox"
+            )
+        self.connection = connection
+        self._dispatcher = Dispatcher(connection, transport, async_transport)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
+        """A connector for the manifest at ``path`` (default: the packaged connector.yaml)."""
+        return cls(manifest_module.load(path), **kwargs)
+
+    def operations(self) -> list[dict[str, str]]:
+        return [op.summary() for op in self.manifest.operations.values()]
+
+    def input_schema(self, name: str) -> dict[str, Any]:
+        return self.manifest.operation(name).input_schema
+
+    def output_schema(self, name: str) -> dict[str, Any]:
+        return self.manifest.operation(name).output_schema
+
+    def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
+        """Every violation of the operation's input schema (empty when valid)."""
+        return self.manifest.operation(name).validator.errors(payload)
+
+    def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
+        """Validate, send and return the operation's output; raises a ConnectorError otherwise."""
+        op = self.manifest.operation(name)
+        op.validator.check(payload)
+        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
+        return self._dispatcher.send(build(op, payload, connection))
+
+    async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
+        """``run`` for asyncio hosts: same checks, same output, on the async client."""
+        op = self.manifest.operation(name)
+        op.validator.check(payload)
+        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
+        return await self._dispatcher.asend(build(op, payload, connection))
+
+    def close(self) -> None:
+        self._dispatcher.close()
+
+    async def aclose(self) -> None:
+        await self._dispatcher.aclose()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Connector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,133 @@
+"""Check a payload against a JSON Schema and report every violation, in words a workflow user reads.
+
+One ``Draft7Validator`` per schema, built once by the manifest. Each violation becomes
+``{"path": "/messages/0/content", "message": "..."}``, the path an RFC 6901 JSON pointer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError as SchemaViolation
+from jsonschema.exceptions import best_match
+
+from .errors import ValidationError
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def pointer(parts: Iterable[Any]) -> str:
+    """RFC 6901 pointer for a path of keys and indexes ('~' → '~0', '/' → '~1')."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _expected_types(expected: str | list[str]) -> str:
+    names = [_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)]
+    return " or ".join(names)
+
+
+def _shown(error: SchemaViolation, limit: int = 60) -> str:
+    """The offending value for a message; never the value of a writeOnly (secret) field."""
+    if isinstance(error.schema, dict) and error.schema.get("writeOnly"):
+        return "a hidden value"
+    text = repr(error.instance)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# One phrasing per JSON Schema keyword; anything else falls back to jsonschema's own message.
+_MESSAGES: dict[str, Callable[[SchemaViolation], str]] = {
+    "type": lambda e: f"must be {_expected_types(e.validator_value)}, got {_shown(e)}",
+    "enum": lambda e: "must be one of: " + ", ".join(repr(v) for v in e.validator_value),
+    "const": lambda e: f"must be {e.validator_value!r}",
+    "minimum": lambda e: f"must be at least {e.validator_value}",
+    "maximum": lambda e: f"must be at most {e.validator_value}",
+    "exclusiveMinimum": lambda e: f"must be greater than {e.validator_value}",
+    "exclusiveMaximum": lambda e: f"must be less than {e.validator_value}",
+    "minLength": lambda e: "must not be empty" if e.validator_value == 1 else f"must be at least {e.validator_value} characters long",
+    "maxLength": lambda e: f"must be at most {e.validator_value} characters long",
+    "minItems": lambda e: "must have at least one item" if e.validator_value == 1 else f"must have at least {e.validator_value} items",
+    "maxItems": lambda e: f"must have at most {e.validator_value} items",
+    "pattern": lambda e: f"{_shown(e)} is not in the expected form: " + e.schema.get("description", e.validator_value),
+    "oneOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
+    "anyOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
+}
+
+
+_STRUCTURAL = ("type", "required", "additionalProperties", "const")
+
+
+def _closest_branch(context: list[SchemaViolation]) -> list[SchemaViolation]:
+    """The errors of the one alternative the value was evidently meant to be, or [] if unclear.
+
+    An alternative whose complaint is about the value's own shape (wrong type, missing or
+    unknown keys) is a worse fit than one that only objects to something inside it.
+    """
+    branches: dict[Any, list[SchemaViolation]] = {}
+    for e in context:
+        branches.setdefault(e.relative_schema_path[0], []).append(e)
+    fits = [errs for errs in branches.values() if not any(not e.relative_path and e.validator in _STRUCTURAL for e in errs)]
+    return fits[0] if len(fits) == 1 else []
+
+
+def _violations(error: SchemaViolation) -> list[dict[str, str]]:
+    """Turn one jsonschema error into the violations a user sees (several for extra fields)."""
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if error.message.count("'") >= 2 else ""
+        return [{"path": pointer([*path, missing]), "message": "is required"}]
+    if error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        known = ", ".join(sorted(allowed))
+        return [{"path": pointer([*path, k]), "message": f"is not a known field (known fields: {known})"} for k in extra]
+    if error.validator == "propertyNames":
+        return [{"path": pointer(path), "message": f"has a name that is not allowed: {error.message}"}]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        branch = _closest_branch(error.context)
+        if branch:
+            return [v for e in branch for v in _violations(e)]
+    render = _MESSAGES.get(str(error.validator))
+    if render is None:
+        secret = isinstance(error.schema, dict) and error.schema.get("writeOnly")
+        return [{"path": pointer(path), "message": f"is not valid ({error.validator})" if secret else error.message}]
+    return [{"path": pointer(path), "message": render(error)}]
+
+
+class Validator:
+    """A compiled schema: ``errors()`` lists violations, ``check()`` raises them all at once."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self._validator = Draft7Validator(schema)
+
+    @staticmethod
+    def meta_errors(schema: Any) -> list[SchemaViolation]:
+        """What makes ``schema`` itself an invalid draft-07 schema (empty when it is fine)."""
+        return list(Draft7Validator(Draft7Validator.META_SCHEMA).iter_errors(schema))
+
+    def errors(self, instance: Any) -> list[dict[str, str]]:
+        """Every violation, sorted by path, each ``{"path", "message"}``."""
+        seen: list[dict[str, str]] = []
+        for error in self._validator.iter_errors(instance):
+            seen.extend(v for v in _violations(error) if v not in seen)
+        return sorted(seen, key=lambda v: v["path"])
+
+    def check(self, instance: Any, what: str = "input") -> None:
+        """Raise ValidationError naming every violation, or return when the instance is valid."""
+        violations = self.errors(instance)
+        if violations:
+            count = len(violations)
+            first = violations[0]
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            raise ValidationError(
+                f"the {what} is invalid: {first['path'] or '/'} {first['message']}{more}",
+                details=violations,
+            )
