@@ -41,7 +41,8 @@ class Connector:
         if sandbox:
             from . import sandbox as sandbox_module
 
-            transport = async_transport = sandbox_module.transport()
+            # In-process, keyless: a flow can be designed and tested before anyone has a key.
+            transport = async_transport = sandbox_module.transport(sandbox_module.SandboxOptions(check_key=False))
         if not (sandbox or connection.has_credential):
             raise ConfigurationError(
                 "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), pass a connection with api_key, "
