@@ -279,8 +279,8 @@ def _json_object(body: bytes) -> dict[str, Any] | str:
 
 def _apply(fault: Fault, reply: Reply, call: _Call) -> Reply:
     """Bend an otherwise normal reply according to the fault."""
-    if fault.status == 429:
-        reply.headers.append(("retry-after", fault.retry_after))
+    if fault.status and (fault.retry_after or fault.status == 429):
+        reply.headers.append(("retry-after", fault.retry_after or "1"))
     if fault.should_retry:
         reply.headers.append(("x-should-retry", fault.should_retry))
     reply.delay += fault.latency

@@ -2,8 +2,9 @@
 
 Spec syntax (header `x-sandbox-fault` or `SandboxOptions.faults` items), items joined by `;`:
 
-    429[:retry-after=S]   a rate_limit_error with `retry-after` (default 1 second)
+    429                   a rate_limit_error, always with `retry-after` (default 1 second)
     500 | 529 | 403 ...   that status with its Anthropic error type (any status in ERROR_TYPES)
+    <status>:retry-after=S   set the `retry-after` header (seconds) on any status fault
     drop                  close the connection without answering
     drop:mid              send part of the body, then close the connection
     cut[:after=N]         SSE stream ends cleanly after N content events, without message_stop
@@ -39,7 +40,7 @@ ERROR_TYPES = {
 class Fault:
     spec: str
     status: int | None = None
-    retry_after: str = "1"
+    retry_after: str | None = None
     should_retry: str | None = None
     drop: str | None = None  # "start" or "mid"
     cut: bool = False
