@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import anthropic
 import httpx2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anthropic_connector import sandbox
+from anthropic_connector.sandbox import replies
 from anthropic_connector.sandbox import SandboxOptions
 
 MODEL = "claude-sonnet-4-6"
@@ -427,3 +431,51 @@ def test_cli_arguments(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert options.api_key == "k" and options.faults == ("529;times=2",) and options.canned == {"Hi": "Hello!"}
     assert options.retired_models == "reject"
     assert sandbox.run_from_args(parser.parse_args(["--fault", "bogus"])) == 2
+
+
+def test_cli_serves_until_interrupted() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = "import sys; from anthropic_connector.sandbox import main; sys.exit(main(['--port', '0', '--no-key-check']))"
+    env = {"PYTHONPATH": str(Path(sandbox.__file__).parents[2])}
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stderr.readline()  # type: ignore[union-attr]
+        assert line.startswith("sandbox listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        reply = httpx2.get(f"{url}/v1/models", headers={"anthropic-version": V1}, timeout=5)
+        assert reply.status_code == 200 and reply.json()["data"]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()  # type: ignore[union-attr]
+
+
+def test_handle_is_a_pure_function_of_the_request() -> None:
+    request = httpx2.Request(
+        "POST", "http://sandbox.test/v1/messages", json=message(), headers={"x-api-key": "k", "anthropic-version": V1}
+    )
+    first, second = sandbox.handle(request), sandbox.handle(request)
+    assert first.status_code == 200 and first.read() == second.read()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(alphabet="ab .\n", max_size=60),
+    max_tokens=st.integers(min_value=1, max_value=30),
+    stops=st.lists(st.text(alphabet="ab .", min_size=1, max_size=3), max_size=2),
+)
+def test_generation_invariants(text: str, max_tokens: int, stops: list[str]) -> None:
+    gen = replies.generate(text, max_tokens, stops)
+    assert "".join(gen.deltas()) == gen.text and text.startswith(gen.text)
+    assert gen.output_tokens <= max_tokens
+    assert not any(stop in gen.text for stop in stops)
+    if gen.stop_reason == "stop_sequence":
+        assert text.startswith(gen.text + gen.stop_sequence)  # type: ignore[operator]
+    elif gen.stop_reason == "end_turn":
+        assert gen.text == text
