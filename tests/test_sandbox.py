@@ -408,6 +408,21 @@ def test_async_client_in_process() -> None:
     asyncio.run(scenario())
 
 
+def test_async_raw_stream_faults() -> None:
+    async def scenario() -> None:
+        headers = {"x-api-key": "k", "anthropic-version": V1}
+        async with httpx2.AsyncClient(transport=sandbox.transport(), base_url="http://t", headers=headers) as http:
+            cut = await http.post("/v1/messages", json=message(stream=True), headers={"x-sandbox-fault": "cut"})
+            assert "message_stop" not in cut.text and "content_block_delta" in cut.text
+            request = http.build_request("POST", "/v1/messages", json=message(stream=True), headers={"x-sandbox-fault": "drop:mid"})
+            response = await http.send(request, stream=True)
+            with pytest.raises(httpx2.RemoteProtocolError):
+                await response.aread()
+            await response.aclose()
+
+    asyncio.run(scenario())
+
+
 async def _consume_dropped(client: anthropic.AsyncAnthropic) -> None:
     stream = await client.messages.create(
         model=MODEL, max_tokens=5, messages=HELLO, stream=True, extra_headers={"x-sandbox-fault": "drop"}

@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _stamp(day: str | None) -> str | None:
+    return f"{day}T00:00:00Z" if day else None
+
+
 @dataclass(frozen=True)
 class Model:
     id: str
@@ -33,15 +37,14 @@ class Model:
 
     def info(self) -> dict[str, object]:
         """The `ModelInfo` JSON object."""
-        stamp = lambda day: f"{day}T00:00:00Z" if day else None  # noqa: E731
         return {
             "type": "model",
             "id": self.id,
             "display_name": self.display_name,
-            "created_at": stamp(self.created),
+            "created_at": _stamp(self.created),
             "lifecycle": self.lifecycle,
-            "deprecated_at": stamp(self.deprecated),
-            "retires_at": stamp(self.retires),
+            "deprecated_at": _stamp(self.deprecated),
+            "retires_at": _stamp(self.retires),
             "line": self.line,
         }
 

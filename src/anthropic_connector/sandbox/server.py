@@ -14,7 +14,6 @@ from typing import Any
 
 from .app import Recorded, Sandbox
 from .options import SandboxOptions
-from .stream import Reply
 
 
 class _Handler(BaseHTTPRequestHandler):
