@@ -7,6 +7,7 @@ connection (httpx2 alone would forward x-api-key, which is not a standard auth h
 
 from __future__ import annotations
 
+import logging
 from typing import Generator
 
 import httpx2
@@ -68,3 +69,18 @@ class ConnectionAuth(httpx2.Auth):
             if not (response.is_redirect and response.next_request is not None):
                 return
             response = yield self._apply(response.next_request, redirected=True)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks the connection's credentials in every log record that passes through a handler."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__()
+        self._secrets = [s.get_secret_value() for s in (connection.api_key, connection.auth_token) if s is not None]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self._secrets:
+            message = message.replace(secret, "[redacted]")
+        record.msg, record.args = message, None
+        return True

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
     run.add_argument("--timeout", type=float, help="seconds one attempt may take (overrides the connection)")
     run.add_argument("--max-retries", type=int, help="retries after a failed attempt (overrides the connection)")
+    run.add_argument("--events", action="store_true", help="print each server-sent event as a JSON line as it arrives")
+    run.add_argument("-v", "--verbose", action="store_true", help="log requests, answers and retries to stderr (credentials redacted)")
 
     sandbox = sub.add_parser("sandbox", help="serve the embedded Anthropic API sandbox on a local port")
     from .sandbox import add_arguments
@@ -90,10 +92,41 @@ def _run(args: argparse.Namespace) -> int:
 
     op.validator.check(payload)  # a bad input is reported before any configuration problem
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
+    if args.verbose:
+        _log_to_stderr(connection)
+    overrides = {"timeout": args.timeout, "max_retries": args.max_retries}
+    if args.events:
+        import asyncio
+
+        return asyncio.run(_print_events(Connector(manifest, connection, sandbox=args.sandbox), op.name, payload, overrides))
     with Connector(manifest, connection, sandbox=args.sandbox) as connector:
-        result = connector.run(op.name, payload, timeout=args.timeout, max_retries=args.max_retries)
+        result = connector.run(op.name, payload, **overrides)
     _print_json(result.output)
     return 0
+
+
+async def _print_events(connector: Any, name: str, payload: Any, overrides: dict[str, Any]) -> int:
+    """One JSON line per event, flushed as it arrives."""
+    async with connector:
+        async for event in connector.events(name, payload, **overrides):
+            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
+def _log_to_stderr(connection: Any) -> None:
+    """--verbose: the connector's and httpx2's log lines on stderr, credentials masked."""
+    import logging
+
+    from .auth import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(connection))
+    for name in ("anthropic_connector", "httpx2"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

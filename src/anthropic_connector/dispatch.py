@@ -8,8 +8,9 @@ only the I/O loops below exist twice.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from typing import Any
+from typing import Any, AsyncIterator
 
 import httpx2
 
@@ -18,6 +19,8 @@ from .auth import USER_AGENT, ConnectionAuth
 from .connection import Connection
 from .operations import Call
 from .sse import Decoder
+
+log = logging.getLogger("anthropic_connector")
 
 
 def _transport_error(exc: httpx2.TransportError, request: httpx2.Request) -> errors.TransportError:
@@ -54,11 +57,11 @@ class _Reader:
                 "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
             )
 
-    def line(self, line: str) -> None:
+    def line(self, line: str) -> dict[str, Any] | None:
+        """Take one SSE line; returns an event's data when the line completes one (pings excepted)."""
         self._take(len(line) + 1)
         event = self._decoder.feed(line)
-        if event is not None:
-            self._assembler.add(event)
+        return None if event is None else self._assembler.add(event)
 
     def chunk(self, chunk: bytes) -> None:
         self._take(len(chunk))
@@ -68,6 +71,20 @@ class _Reader:
         if self.sse:
             return output.Result(self._assembler.result(), self.response.status_code, self.rid)
         return output.parse(self.response.status_code, self.response.headers, bytes(self._body), self.call.raw)
+
+
+def _retry_wait(exc: errors.ConnectorError, call: Call, attempt: int) -> float | None:
+    """Seconds to wait before the next attempt (logged), or None when it is time to give up."""
+    wait = retry.delay(exc, attempt, call.max_retries)
+    if wait is not None:
+        log.info("attempt %d failed (%s); retrying in %.2fs", attempt + 1, exc.message, wait)
+    return wait
+
+
+def _logged(call: Call, attempt: int) -> httpx2.Request:
+    """The request, after a debug line naming it (no headers: credentials are added later)."""
+    log.debug("%s %s (attempt %d of %d)", call.request.method, call.request.url, attempt + 1, call.max_retries + 1)
+    return call.request
 
 
 def _give_up(exc: errors.ConnectorError) -> output.Result:
@@ -119,20 +136,21 @@ class Dispatcher:
     # -- sync ---------------------------------------------------------------------------------
 
     def send(self, call: Call) -> output.Result:
+        """Run the call to its output, retrying as retry.py says."""
         attempt = 0
         while True:
             try:
-                return self._attempt(call)
+                return self._attempt(call, attempt)
             except errors.ConnectorError as exc:
-                wait = retry.delay(exc, attempt, call.max_retries)
+                wait = _retry_wait(exc, call, attempt)
                 if wait is None:
                     return _give_up(exc)
             attempt += 1
             time.sleep(wait)
 
-    def _attempt(self, call: Call) -> output.Result:
+    def _attempt(self, call: Call, attempt: int) -> output.Result:
         try:
-            response = self.client.send(call.request, auth=self._auth, stream=True)
+            response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
@@ -150,20 +168,21 @@ class Dispatcher:
     # -- async --------------------------------------------------------------------------------
 
     async def asend(self, call: Call) -> output.Result:
+        """``send`` on the async client."""
         attempt = 0
         while True:
             try:
-                return await self._aattempt(call)
+                return await self._aattempt(call, attempt)
             except errors.ConnectorError as exc:
-                wait = retry.delay(exc, attempt, call.max_retries)
+                wait = _retry_wait(exc, call, attempt)
                 if wait is None:
                     return _give_up(exc)
             attempt += 1
             await asyncio.sleep(wait)
 
-    async def _aattempt(self, call: Call) -> output.Result:
+    async def _aattempt(self, call: Call, attempt: int) -> output.Result:
         try:
-            response = await self.aclient.send(call.request, auth=self._auth, stream=True)
+            response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
@@ -175,5 +194,51 @@ class Dispatcher:
                 return reader.result()
             finally:
                 await response.aclose()
+        except httpx2.TransportError as exc:
+            raise _transport_error(exc, call.request) from None
+
+    async def aevents(self, call: Call) -> AsyncIterator[dict[str, Any]]:
+        """Each SSE event's data as it arrives, for hosts that show tokens live.
+
+        Attempts are retried only until the stream starts: once an event has been handed over,
+        a failure is raised, never papered over by a second request.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = await self._aopen_stream(call, attempt)
+                break
+            except errors.ConnectorError as exc:
+                wait = _retry_wait(exc, call, attempt)
+                if wait is None:
+                    raise
+            attempt += 1
+            await asyncio.sleep(wait)
+        try:
+            reader = _Reader(call, self.connection, response)
+            async for line in response.aiter_lines():
+                data = reader.line(line)
+                if data is not None:
+                    yield data
+            reader.result()  # raises when the stream ended before its final event
+        except httpx2.TransportError as exc:
+            raise _transport_error(exc, call.request) from None
+        finally:
+            await response.aclose()
+
+    async def _aopen_stream(self, call: Call, attempt: int) -> httpx2.Response:
+        """An open 2xx event-stream response, or the ConnectorError the answer amounts to."""
+        try:
+            response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
+            reader = _Reader(call, self.connection, response)
+            if reader.sse:
+                return response
+            try:
+                async for chunk in response.aiter_bytes():
+                    reader.chunk(chunk)
+            finally:
+                await response.aclose()
+            reader.result()  # a non-2xx answer raises APIError here
+            raise errors.APIError("the API answered without an event stream", status=response.status_code, request_id=reader.rid)
         except httpx2.TransportError as exc:
             raise _transport_error(exc, call.request) from None

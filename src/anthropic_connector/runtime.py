@@ -8,7 +8,7 @@ sandbox) is there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, AsyncIterator, Mapping
 
 import httpx2
 
@@ -82,6 +82,20 @@ class Connector:
         op.validator.check(payload)
         connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
         return await self._dispatcher.asend(build(op, payload, connection))
+
+    async def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncIterator[dict[str, Any]]:
+        """The operation's server-sent events as they arrive (each event's JSON data).
+
+        Only for operations that stream (create_message, create_completion); the request is
+        sent with stream: true whatever the input says.
+        """
+        op = self.manifest.operation(name)
+        if not op.stream:
+            raise ConfigurationError(f"operation {name!r} does not stream events")
+        op.validator.check(payload)
+        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
+        async for event in self._dispatcher.aevents(build(op, {**payload, "stream": True}, connection)):
+            yield event
 
     def close(self) -> None:
         self._dispatcher.close()

@@ -1,0 +1,156 @@
+"""The fault matrix: the sandbox misbehaves on a real socket, the CLI must cope or fail cleanly.
+
+Each case checks the exit code, how many requests the server saw, that the time spent fits
+the backoff policy, and that stdout holds the full output or the error envelope, never a part.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Iterator
+
+import pytest
+
+from anthropic_connector import cli
+from anthropic_connector.sandbox import SandboxOptions, serve
+
+KEY = "sk-ant-test-faults-0123456789"
+MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 40, "messages": [{"role": "user", "content": "Hello there"}]}
+
+
+@pytest.fixture
+def payload_file(tmp_path) -> Iterator[callable]:
+    def write(**changes: object) -> str:
+        path = tmp_path / "input.json"
+        path.write_text(json.dumps({**MESSAGE, **changes}))
+        return str(path)
+
+    yield write
+
+
+def run(monkeypatch, capsys, url: str, *args: str) -> tuple[int, dict, float]:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    started = time.monotonic()
+    code = cli.main(["run", "create_message", *args])
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert KEY not in out and KEY not in err
+    assert "Traceback" not in err
+    return code, json.loads(out), elapsed
+
+
+def sandbox(*faults: str):
+    return serve(options=SandboxOptions(faults=faults, api_key=KEY))
+
+
+def test_429_then_200_succeeds_after_the_servers_retry_after(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("429:retry-after=0.2;times=1") as server:
+        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+    assert code == 0 and out["type"] == "message"
+    assert len(server.requests) == 2
+    assert 0.2 <= elapsed < 2.0
+
+
+def test_529_three_times_exhausts_two_retries_with_backoff(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("529;times=3") as server:
+        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+    assert code == 4
+    assert out["error"]["status"] == 529 and out["error"]["details"]["error"]["type"] == "overloaded_error"
+    assert out["error"]["request_id"].startswith("req_")
+    assert len(server.requests) == 3
+    # backoff 0.5 s then 1.0 s, each less up to 25 % jitter
+    assert 1.125 <= elapsed < 3.5
+
+
+def test_500_with_x_should_retry_false_is_not_retried(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("500;should-retry=false") as server:
+        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+    assert code == 4 and out["error"]["status"] == 500
+    assert len(server.requests) == 1
+    assert elapsed < 1.0
+
+
+def test_connection_refused_exits_5_after_its_retries(monkeypatch, capsys, payload_file) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, out, elapsed = run(monkeypatch, capsys, f"http://127.0.0.1:{port}", payload_file(), "--max-retries", "1")
+    assert code == 5 and out["error"]["type"] == "connection_error"
+    assert 0.375 <= elapsed < 2.5
+
+
+def test_answer_slower_than_the_timeout_is_a_timeout_error(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("latency=3") as server:
+        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file(), "--timeout", "0.3", "--max-retries", "0")
+    assert code == 5 and out["error"]["type"] == "timeout_error"
+    assert len(server.requests) == 1
+    assert elapsed < 2.0
+
+
+def test_connection_dropped_mid_body_is_retried_then_succeeds(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("drop:mid;times=1") as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file())
+    assert code == 0 and out["type"] == "message"
+    assert len(server.requests) == 2
+
+
+def test_connection_dropped_every_time_is_a_connection_error(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("drop:mid") as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(), "--max-retries", "0")
+    assert code == 5 and set(out) == {"error"}
+    assert len(server.requests) == 1
+
+
+def test_sse_cut_short_is_never_a_success(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("cut:after=2") as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(stream=True), "--max-retries", "0")
+    assert code == 5 and set(out) == {"error"}
+    assert "message_stop" in out["error"]["message"]
+    assert len(server.requests) == 1
+
+
+def test_sse_cut_short_once_is_retried_since_nothing_was_handed_over(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("cut:after=2;times=1") as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(stream=True))
+    assert code == 0 and out["stop_reason"] in ("end_turn", "max_tokens")
+    assert len(server.requests) == 2
+
+
+def test_error_event_mid_stream_is_an_api_error_with_its_type(monkeypatch, capsys, payload_file) -> None:
+    with sandbox("error-event:after=2") as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(stream=True))
+    assert code == 4 and out["error"]["type"] == "api_error"
+    assert out["error"]["details"]["error"]["type"] == "overloaded_error"
+    assert len(server.requests) == 1
+
+
+def test_streamed_and_plain_answers_are_the_same_message(monkeypatch, capsys, payload_file) -> None:
+    with sandbox() as server:
+        _, plain, _ = run(monkeypatch, capsys, server.url, payload_file())
+        _, streamed, _ = run(monkeypatch, capsys, server.url, payload_file(stream=True))
+    assert streamed == plain
+
+
+def test_large_max_tokens_is_streamed_automatically(monkeypatch, capsys, payload_file) -> None:
+    with sandbox() as server:
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(max_tokens=64000))
+    assert code == 0 and out["type"] == "message"
+    assert json.loads(server.requests[0].body)["stream"] is True
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_response_over_the_size_limit_is_refused(monkeypatch, capsys, payload_file, tmp_path, stream) -> None:
+    connection = tmp_path / "connection.json"
+    canned = {"claude-sonnet-4-5": "many words " * 400}  # about 4 KB of text
+    with serve(options=SandboxOptions(api_key=KEY, canned=canned)) as server:
+        connection.write_text(json.dumps({"api_key": KEY, "base_url": server.url, "max_response_bytes": 2048}))
+        monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+        args = ["run", "create_message", payload_file(max_tokens=4000, stream=stream), "--connection", str(connection)]
+        code = cli.main(args)
+        out, err = capsys.readouterr()
+    assert code == 4 and json.loads(out)["error"]["type"] == "response_too_large"
+    assert len(server.requests) == 1  # refusing is final: a retry would be as large
+    assert KEY not in out + err
