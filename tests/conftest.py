@@ -1,0 +1,326 @@
+"""Shared fixtures: the manifest, a recording HTTP server on 127.0.0.1, a fake key, CLI runners.
+
+The recording server is a real socket (stdlib ``ThreadingHTTPServer`` on a thread): the
+connector's own HTTP client talks to it, nothing is patched. Each request is recorded as it
+arrived on the wire; each answer comes from the script the test sets.
+
+Every CLI run, in-process or as a subprocess, goes through ``_checked``: it fails the test at
+once if stderr holds a traceback or if any registered secret (every ``fake_key``) appears in
+stdout or stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+import anthropic_connector.manifest
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
+SEED = Path(__file__).resolve().parent / "seed"
+
+# Loaded once at import so that tests can be parametrized over the operations it declares.
+MANIFEST = anthropic_connector.manifest.load()
+OPERATIONS = list(MANIFEST.operations.values())
+OPERATION_IDS = [op.name for op in OPERATIONS]
+
+# Every fake key handed out this session: none may ever show up in a CLI's stdout or stderr.
+SECRETS: set[str] = set()
+
+
+def by_operation(argname: str = "op") -> pytest.MarkDecorator:
+    """Parametrize a test over every operation of the manifest (ids = operation names)."""
+    return pytest.mark.parametrize(argname, OPERATIONS, ids=OPERATION_IDS)
+
+
+# -- the recording server --------------------------------------------------------------------
+
+
+class Headers(dict):
+    """Request headers by lower-cased name (repeats joined with ', '); lookups ignore case."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        for name, value in pairs:
+            key = name.lower()
+            self[key] = f"{self[key]}, {value}" if key in self else value
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the server received it."""
+
+    method: str
+    target: str  # path and query, as on the request line
+    headers: Headers
+    raw_headers: list[tuple[str, str]]  # names as the client spelled them, in order
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.target).path
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(urlsplit(self.target).query, keep_blank_values=True)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A canned answer. A dict or list body is sent as JSON (content-type added if absent)."""
+
+    status: int = 200
+    body: Any = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        headers = dict(self.headers)
+        body = self.body
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["content-type"] = "application/json"
+        elif isinstance(body, str):
+            body = body.encode()
+        return body, headers
+
+
+Script = Callable[[Recorded], Answer]
+
+
+class Recorder:
+    """The test's view of the server: ``url``, ``requests`` and ``script(...)``."""
+
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        host, port = server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self.requests: list[Recorded] = []
+        self._answers: deque[Answer] = deque()
+        self._function: Script | None = None
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._answers = deque([Answer(200, {"ok": True})])
+            self._function = None
+
+    def script(self, *answers: Answer | Script) -> None:
+        """Answers consumed in order (the last one repeats), or one function of the request."""
+        with self._lock:
+            if len(answers) == 1 and callable(answers[0]) and not isinstance(answers[0], Answer):
+                self._function, self._answers = answers[0], deque()
+            else:
+                assert answers and all(isinstance(a, Answer) for a in answers)
+                self._function, self._answers = None, deque(answers)  # type: ignore[arg-type]
+
+    def _answer(self, request: Recorded) -> Answer:
+        with self._lock:
+            self.requests.append(request)
+            if self._function is not None:
+                function = self._function
+            else:
+                return self._answers.popleft() if len(self._answers) > 1 else self._answers[0]
+        return function(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the connector's pooled client expects
+    timeout = 10  # an idle kept-alive connection does not hold its thread for ever
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("content-length") or 0))
+
+    def _handle(self) -> None:
+        pairs = [(k, v) for k, v in self.headers.items()]
+        request = Recorded(self.command, self.path, Headers(pairs), pairs, self._read_body())
+        recorder: Recorder = self.server.recorder  # type: ignore[attr-defined]
+        answer = recorder._answer(request)
+        body, headers = answer.encoded()
+        self.send_response_only(answer.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def _recording_server() -> Iterator[Recorder]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.recorder = Recorder(server)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.recorder  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def recorder(_recording_server: Recorder) -> Recorder:
+    """The recording server, emptied: no requests, and the default answer 200 {"ok": true}."""
+    _recording_server.reset()
+    return _recording_server
+
+
+def refused_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens (a port just bound and released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# -- manifest, key, connection ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def manifest() -> anthropic_connector.manifest.Manifest:
+    return MANIFEST
+
+
+@pytest.fixture
+def fake_key() -> str:
+    key = "sk-ant-test-" + secrets.token_hex(16)
+    SECRETS.add(key)
+    return key
+
+
+@pytest.fixture
+def connection_env(recorder: Recorder, fake_key: str) -> dict[str, str]:
+    """The environment a CLI run reads: the fake key and the recorder as base URL."""
+    return {"ANTHROPIC_API_KEY": fake_key, "ANTHROPIC_BASE_URL": recorder.url}
+
+
+@pytest.fixture
+def connection(recorder: Recorder, fake_key: str) -> dict[str, Any]:
+    """A library connection mapping to the recorder; no retries, so failures come back at once."""
+    return {"api_key": fake_key, "base_url": recorder.url, "max_retries": 0}
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def seed(name: str, kind: str) -> Any:
+    """The seed original tests/seed/<name>.<kind>.json."""
+    return load_json(SEED / f"{name}.{kind}.json")
+
+
+# -- CLI runners -----------------------------------------------------------------------------
+
+
+class CliRun(NamedTuple):
+    code: int
+    out: Any  # stdout as JSON when it parses, else the text
+    err: str
+
+
+CLI_RUNS: list[CliRun] = []
+
+
+def _checked(code: int, stdout: str, stderr: str, env: Mapping[str, str]) -> CliRun:
+    """Record a run; fail at once on a traceback or a secret in stdout/stderr."""
+    assert "Traceback (most recent call last)" not in stderr, stderr
+    hidden = SECRETS | {v for k, v in env.items() if ("KEY" in k or "TOKEN" in k) and v}
+    for secret in hidden:
+        assert secret not in stdout and secret not in stderr, "a secret reached the CLI's output"
+    try:
+        out: Any = json.loads(stdout)
+    except ValueError:
+        out = stdout
+    run = CliRun(code, out, stderr)
+    CLI_RUNS.append(run)
+    return run
+
+
+def run_cli(args: list[str], env: Mapping[str, str] | None = None, stdin: str | None = None, timeout: float = 60) -> CliRun:
+    """``python -m anthropic_connector ARGS`` as a subprocess with a clean environment."""
+    env = dict(env or {})
+    full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(SRC), **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "anthropic_connector", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=REPO,
+        timeout=timeout,
+    )
+    return _checked(done.returncode, done.stdout, done.stderr, env)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRun]:
+    """``cli(*args, env=..., stdin=...)``: ``cli.main(argv)`` in-process, ANTHROPIC_* env set to ``env`` only."""
+    from anthropic_connector.cli import main
+
+    def run(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> CliRun:
+        env = dict(env or {})
+        for name in [n for n in os.environ if n.startswith("ANTHROPIC_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        stdout, stderr = capsys.readouterr()
+        return _checked(code, stdout, stderr, env)
+
+    return run
+
+
+def write_json(path: Path, value: Any) -> Path:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return path

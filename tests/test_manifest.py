@@ -1,0 +1,311 @@
+"""connector.yaml and every file it names: schemas are draft-07, samples match them, breakage is named.
+
+The checks here use jsonschema directly, not the connector's own validator, so a bug in
+validate.py cannot hide a bad sample.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+from conftest import OPERATION_IDS, OPERATIONS, REPO, SEED, by_operation, load_json, seed, write_json
+from jsonschema import Draft7Validator
+
+from anthropic_connector import ConfigurationError
+from anthropic_connector import manifest as manifest_module
+
+SCHEMA_FILES = sorted((REPO / "schemas").glob("*.json"))
+
+
+def violations(schema: dict[str, Any], instance: Any) -> list[str]:
+    return [f"{e.json_path}: {e.message}" for e in Draft7Validator(schema).iter_errors(instance)]
+
+
+# -- the shipped manifest --------------------------------------------------------------------
+
+
+def test_connector_yaml_matches_the_manifest_schema() -> None:
+    raw = yaml.safe_load((REPO / "connector.yaml").read_text(encoding="utf-8"))
+    assert violations(load_json(REPO / "schemas" / "manifest.schema.json"), raw) == []
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=[p.name for p in SCHEMA_FILES])
+def test_every_schema_file_is_a_valid_draft7_schema(path: Path) -> None:
+    schema = load_json(path)
+    Draft7Validator.check_schema(schema)
+    assert schema.get("$schema") == "http://json-schema.org/draft-07/schema#"
+
+
+def test_every_schema_file_is_named_by_the_manifest() -> None:
+    raw = yaml.safe_load((REPO / "connector.yaml").read_text(encoding="utf-8"))
+    named = {raw["connection"]["schema"]} | {e[k] for e in raw["operations"] for k in ("input", "output")}
+    assert {f"schemas/{p.name}" for p in SCHEMA_FILES} - named == {"schemas/manifest.schema.json"}
+
+
+def test_operation_names_are_the_file_stems_everywhere(manifest: manifest_module.Manifest) -> None:
+    raw = yaml.safe_load((REPO / "connector.yaml").read_text(encoding="utf-8"))
+    for entry in raw["operations"]:
+        name = entry["name"]
+        assert entry["input"] == f"schemas/{name}.input.json"
+        assert entry["output"] == f"schemas/{name}.output.json"
+        assert entry["samples"] == {"input": f"samples/{name}.input.json", "output": f"samples/{name}.output.json"}
+    assert list(manifest.operations) == [e["name"] for e in raw["operations"]] == OPERATION_IDS
+
+
+@by_operation()
+def test_sample_input_matches_the_input_schema(op: manifest_module.Operation) -> None:
+    assert isinstance(op.sample_input, dict) and op.sample_input
+    assert violations(op.input_schema, op.sample_input) == []
+
+
+@by_operation()
+def test_sample_output_matches_the_output_schema(op: manifest_module.Operation) -> None:
+    assert violations(op.output_schema, op.sample_output) == []
+
+
+UNDOCUMENTED = {"raw_http_request": "schemas/raw_http_request.input.json: 'method' has a title but no description"}
+
+
+@pytest.mark.parametrize(
+    "op",
+    [pytest.param(op, marks=pytest.mark.xfail(reason=UNDOCUMENTED[op.name], strict=True)) if op.name in UNDOCUMENTED else op for op in OPERATIONS],
+    ids=OPERATION_IDS,
+)
+def test_every_input_field_is_documented_for_forms(op: manifest_module.Operation) -> None:
+    """Hosts render forms from the schema: every top-level field has a title and a description."""
+    for name, field in op.input_schema["properties"].items():
+        assert field.get("title") and field.get("description"), f"{op.name}.{name}"
+
+
+@by_operation()
+def test_operation_spec_is_what_connector_yaml_declares(op: manifest_module.Operation) -> None:
+    raw = {e["name"]: e for e in yaml.safe_load((REPO / "connector.yaml").read_text(encoding="utf-8"))["operations"]}[op.name]
+    assert (op.title, op.description) == (raw["title"], raw["description"])
+    assert (op.method, op.path) == (raw.get("request", {}).get("method"), raw.get("request", {}).get("path"))
+    assert (op.handler, op.stream) == (raw.get("handler"), raw.get("stream"))
+    assert op.input_schema == load_json(REPO / raw["input"])
+    assert op.sample_output == load_json(REPO / raw["samples"]["output"])
+    assert op.summary() == {"name": op.name, "title": raw["title"], "description": raw["description"]}
+
+
+# -- the seed originals ----------------------------------------------------------------------
+
+SEED_NAMES = sorted({p.name.split(".")[0] for p in SEED.glob("*.json")})
+
+
+def test_there_is_a_seed_for_every_operation() -> None:
+    assert SEED_NAMES == sorted(OPERATION_IDS)
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_output_matches_the_output_schema(manifest: manifest_module.Manifest, name: str) -> None:
+    assert violations(manifest.operation(name).output_schema, seed(name, "output")) == []
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_seed_input_is_well_formed(manifest: manifest_module.Manifest, name: str) -> None:
+    assert violations(manifest.operation(name).input_schema, seed(name, "input")) == []
+
+
+@pytest.mark.parametrize("name", [n for n in SEED_NAMES if n != "raw_http_request"])
+def test_shipped_samples_are_the_seed_originals(manifest: manifest_module.Manifest, name: str) -> None:
+    op = manifest.operation(name)
+    assert op.sample_input == seed(name, "input")
+    assert op.sample_output == seed(name, "output")
+
+
+def test_seed_raw_request_targets_the_wrong_endpoint_with_a_typed_key(manifest: manifest_module.Manifest) -> None:
+    """The seed is well-formed but wrong: /v1/completions does not exist, and a key is typed in."""
+    original = seed("raw_http_request", "input")
+    assert original["url"] == {"fullUrl": "https://api.anthropic.com/v1/completions"}
+    assert {k.lower() for k in original["headers"]} >= {"x-api-key"}
+    assert original["headers"]["X-API-Key"].startswith("sk-ant-")
+
+    shipped = manifest.operation("raw_http_request").sample_input
+    paths = {op.path for op in manifest.operations.values() if op.path}
+    assert shipped["url"] == {"endpoint": "/v1/complete"} and shipped["url"]["endpoint"] in paths
+    assert not any(k.lower() in ("x-api-key", "authorization") for k in shipped.get("headers", {}))
+    assert "sk-ant-" not in str(shipped)
+    # What the seed meant to send is otherwise unchanged.
+    assert shipped["method"] == original["method"]
+    assert set(shipped["body"]["raw"]) == set(original["body"]["raw"])
+
+
+# -- broken manifests ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def copy_of_manifest(tmp_path: Path) -> Path:
+    """connector.yaml with its schemas and samples, copied to tmp_path; returns the yaml's path."""
+    shutil.copy(REPO / "connector.yaml", tmp_path / "connector.yaml")
+    shutil.copytree(REPO / "schemas", tmp_path / "schemas")
+    shutil.copytree(REPO / "samples", tmp_path / "samples")
+    return tmp_path / "connector.yaml"
+
+
+def edit_yaml(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(raw)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+
+
+def _missing_schema(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][1].update(input="schemas/nowhere.input.json"))
+    return root / "schemas" / "nowhere.input.json"
+
+
+def _deleted_schema(root: Path) -> Path:
+    (root / "schemas" / "create_completion.output.json").unlink()
+    return root / "schemas" / "create_completion.output.json"
+
+
+def _sample_breaks_schema(root: Path) -> Path:
+    sample = root / "samples" / "create_message.input.json"
+    data = load_json(sample)
+    data["max_tokens"] = "a lot"
+    write_json(sample, data)
+    return sample
+
+
+def _output_sample_breaks_schema(root: Path) -> Path:
+    sample = root / "samples" / "raw_http_request.output.json"
+    data = load_json(sample)
+    del data["status"]
+    write_json(sample, data)
+    return sample
+
+
+def _unknown_handler(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].update(handler="create_poem"))
+    return root / "connector.yaml"
+
+
+def _invalid_yaml(root: Path) -> Path:
+    (root / "connector.yaml").write_text("name: anthropic\noperations: [\n  - {name: x\n", encoding="utf-8")
+    return root / "connector.yaml"
+
+
+def _breaks_manifest_schema(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].pop("title"))
+    return root / "connector.yaml"
+
+
+def _schema_not_json(root: Path) -> Path:
+    (root / "schemas" / "create_message.input.json").write_text("{not json", encoding="utf-8")
+    return root / "schemas" / "create_message.input.json"
+
+
+def _schema_not_a_schema(root: Path) -> Path:
+    path = root / "schemas" / "raw_http_request.input.json"
+    write_json(path, {"type": "dictionary"})
+    return path
+
+
+def _sample_missing(root: Path) -> Path:
+    (root / "samples" / "create_completion.input.json").unlink()
+    return root / "samples" / "create_completion.input.json"
+
+
+def _connection_schema_missing(root: Path) -> Path:
+    (root / "schemas" / "connection.json").unlink()
+    return root / "schemas" / "connection.json"
+
+
+def _duplicate_operation(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"].append(dict(raw["operations"][0])))
+    return root / "connector.yaml"
+
+
+def _no_request_nor_handler(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].pop("request"))
+    return root / "connector.yaml"
+
+
+BREAKAGES = {
+    "schema path that does not exist": _missing_schema,
+    "schema file deleted": _deleted_schema,
+    "sample input breaks its schema": _sample_breaks_schema,
+    "sample output breaks its schema": _output_sample_breaks_schema,
+    "unknown handler": _unknown_handler,
+    "invalid YAML": _invalid_yaml,
+    "manifest breaks its own schema": _breaks_manifest_schema,
+    "schema is not JSON": _schema_not_json,
+    "schema is not a draft-07 schema": _schema_not_a_schema,
+    "sample file missing": _sample_missing,
+    "connection schema missing": _connection_schema_missing,
+    "operation declared twice": _duplicate_operation,
+    "neither request nor handler": _no_request_nor_handler,
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES.values(), ids=BREAKAGES.keys())
+def test_a_broken_manifest_fails_at_load_naming_the_file(copy_of_manifest: Path, breakage: Callable[[Path], Path]) -> None:
+    culprit = breakage(copy_of_manifest.parent)
+    with pytest.raises(ConfigurationError) as caught:
+        manifest_module.load(copy_of_manifest)
+    assert str(culprit) in caught.value.message
+    assert caught.value.exit_code == 3 and caught.value.type == "configuration_error"
+
+
+def test_a_missing_manifest_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "connector.yaml"
+    with pytest.raises(ConfigurationError, match="cannot read the manifest") as caught:
+        manifest_module.load(missing)
+    assert str(missing) in caught.value.message
+
+
+def test_the_copy_itself_loads(copy_of_manifest: Path, manifest: manifest_module.Manifest) -> None:
+    """The broken-manifest cases start from a copy that is fine: only the breakage fails it."""
+    copy = manifest_module.load(copy_of_manifest)
+    assert list(copy.operations) == list(manifest.operations)
+    assert copy.path == copy_of_manifest
+
+
+def test_a_fourth_operation_needs_only_data(copy_of_manifest: Path) -> None:
+    """A new operation = a manifest entry + two schemas + two samples; no Python."""
+    root = copy_of_manifest.parent
+    for kind in ("input", "output"):
+        shutil.copy(root / "schemas" / f"create_completion.{kind}.json", root / "schemas" / f"count_completion.{kind}.json")
+        shutil.copy(root / "samples" / f"create_completion.{kind}.json", root / "samples" / f"count_completion.{kind}.json")
+
+    def add(raw: dict[str, Any]) -> None:
+        entry = {k: v.replace("create_completion", "count_completion") if isinstance(v, str) else v for k, v in raw["operations"][0].items()}
+        entry["samples"] = {k: v.replace("create_completion", "count_completion") for k, v in entry["samples"].items()}
+        entry["request"] = {"method": "POST", "path": "/v1/complete/count"}
+        raw["operations"].append(entry)
+
+    edit_yaml(copy_of_manifest, add)
+    loaded = manifest_module.load(copy_of_manifest)
+    assert list(loaded.operations)[-1] == "count_completion"
+    assert loaded.operation("count_completion").path == "/v1/complete/count"
+
+
+@pytest.mark.parametrize("breakage", [_unknown_handler, _invalid_yaml, _sample_breaks_schema], ids=["unknown handler", "invalid YAML", "bad sample"])
+def test_cli_exits_3_naming_the_file_for_a_broken_manifest(cli: Any, copy_of_manifest: Path, breakage: Callable[[Path], Path]) -> None:
+    culprit = breakage(copy_of_manifest.parent)
+    code, out, err = cli("--manifest", str(copy_of_manifest), "operations")
+    assert code == 3
+    assert out["error"]["type"] == "configuration_error"
+    assert str(culprit) in out["error"]["message"] and str(culprit) in err
+
+
+def test_cli_exits_3_for_a_manifest_that_does_not_exist(cli: Any, tmp_path: Path) -> None:
+    code, out, err = cli("--manifest", str(tmp_path / "missing.yaml"), "schema", "create_message")
+    assert code == 3 and str(tmp_path / "missing.yaml") in out["error"]["message"]
+
+
+def test_cli_reads_another_manifest(cli: Any, copy_of_manifest: Path) -> None:
+    edit_yaml(copy_of_manifest, lambda raw: raw["operations"][0].update(title="Legacy completion"))
+    code, out, _ = cli("--manifest", str(copy_of_manifest), "operations")
+    assert code == 0 and out[0]["title"] == "Legacy completion"
+
+
+def test_unknown_operation_lists_the_known_ones(manifest: manifest_module.Manifest) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        manifest.operation("create_poem")
+    assert "create_poem" in caught.value.message
+    assert all(name in caught.value.message for name in OPERATION_IDS)
