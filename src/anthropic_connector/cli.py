@@ -63,10 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events", action="store_true", help="print each server-sent event as a JSON line as it arrives")
     run.add_argument("-v", "--verbose", action="store_true", help="log requests, answers and retries to stderr (credentials redacted)")
 
-    sandbox = sub.add_parser("sandbox", help="serve the embedded Anthropic API sandbox on a local port")
-    from .sandbox import add_arguments
-
-    add_arguments(sandbox)
+    # Listed for --help only: main() hands `sandbox ...` to the sandbox's own parser, so that
+    # no other command pays for importing the emulator.
+    sub.add_parser("sandbox", help="serve the embedded Anthropic API sandbox on a local port (see: sandbox --help)")
     return parser
 
 
@@ -130,11 +129,12 @@ def _log_to_stderr(connection: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "sandbox":
-        from .sandbox import run_from_args
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:
+        from .sandbox.cli import main as sandbox_main
 
-        return run_from_args(args)
+        return sandbox_main(argv[1:])
+    args = _parser().parse_args(argv)
     try:
         return _run(args)
     except errors.ConnectorError as exc:
