@@ -120,11 +120,14 @@ def _log_to_stderr(connection: Any) -> None:
     from .auth import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(PROG)
     handler.setFormatter(logging.Formatter(f"{PROG}: %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(connection))
     for name in ("anthropic_connector", "httpx2"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
+        for old in [h for h in logger.handlers if h.get_name() == PROG]:
+            logger.removeHandler(old)  # main() run twice in one process logs once
         logger.addHandler(handler)
 
 
