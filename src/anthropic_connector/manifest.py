@@ -74,6 +74,7 @@ class _Files:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, Any] = {}
+        self._checked: set[str] = set()
 
     def json(self, relative: str) -> Any:
         if relative not in self._cache:
@@ -88,9 +89,11 @@ class _Files:
 
     def schema(self, relative: str) -> dict[str, Any]:
         schema = self.json(relative)
-        errors = [str(e.message) for e in Validator.meta_errors(schema)]
-        if errors:
-            raise ConfigurationError(f"{self.root / relative}: is not a valid JSON Schema: {errors[0]}")
+        if relative not in self._checked:
+            errors = [str(e.message) for e in Validator.meta_errors(schema)]
+            if errors:
+                raise ConfigurationError(f"{self.root / relative}: is not a valid JSON Schema: {errors[0]}")
+            self._checked.add(relative)
         return schema
 
 
