@@ -264,11 +264,8 @@ class CliRun(NamedTuple):
     err: str
 
 
-CLI_RUNS: list[CliRun] = []
-
-
 def _checked(code: int, stdout: str, stderr: str, env: Mapping[str, str]) -> CliRun:
-    """Record a run; fail at once on a traceback or a secret in stdout/stderr."""
+    """The run's result; fails the test at once on a traceback or a secret in stdout/stderr."""
     assert "Traceback (most recent call last)" not in stderr, stderr
     hidden = SECRETS | {v for k, v in env.items() if ("KEY" in k or "TOKEN" in k) and v}
     for secret in hidden:
@@ -277,9 +274,7 @@ def _checked(code: int, stdout: str, stderr: str, env: Mapping[str, str]) -> Cli
         out: Any = json.loads(stdout)
     except ValueError:
         out = stdout
-    run = CliRun(code, out, stderr)
-    CLI_RUNS.append(run)
-    return run
+    return CliRun(code, out, stderr)
 
 
 def run_cli(args: list[str], env: Mapping[str, str] | None = None, stdin: str | None = None, timeout: float = 60) -> CliRun:
