@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import secrets
 import socket
@@ -294,9 +295,16 @@ def run_cli(args: list[str], env: Mapping[str, str] | None = None, stdin: str | 
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRun]:
-    """``cli(*args, env=..., stdin=...)``: ``cli.main(argv)`` in-process, ANTHROPIC_* env set to ``env`` only."""
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., CliRun]]:
+    """``cli(*args, env=..., stdin=...)``: ``cli.main(argv)`` in-process, ANTHROPIC_* env set to ``env`` only.
+
+    ``--verbose`` attaches log handlers that outlive ``main()``; the loggers are put back as
+    they were when the test ends, so that no later test writes to this test's closed stderr.
+    """
     from anthropic_connector.cli import main
+
+    loggers = [logging.getLogger(name) for name in ("anthropic_connector", "httpx2")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
 
     def run(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> CliRun:
         env = dict(env or {})
@@ -313,7 +321,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         stdout, stderr = capsys.readouterr()
         return _checked(code, stdout, stderr, env)
 
-    return run
+    yield run
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 def write_json(path: Path, value: Any) -> Path:

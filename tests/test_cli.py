@@ -213,6 +213,19 @@ def test_verbose_logs_on_stderr_without_the_key(cli: Any, recorder: Recorder, co
 
 
 @pytest.mark.xfail(
+    reason="cli._log_to_stderr leaves its handler and DEBUG level on the anthropic_connector/httpx2 loggers after "
+    "main() returns: a later main() without --verbose still logs to stderr (an in-process host, or this test)",
+    strict=True,
+)
+def test_verbose_ends_with_its_run(cli: Any, recorder: Recorder, connection_env: dict[str, str]) -> None:
+    op = MANIFEST.operation("create_message")
+    recorder.script(answer_for(op))
+    assert "/v1/messages" in cli("run", op.name, sample_file(op), "--verbose", env=connection_env).err
+    code, out, err = cli("run", op.name, sample_file(op), env=connection_env)
+    assert (code, out, err) == (0, op.sample_output, "")
+
+
+@pytest.mark.xfail(
     reason="cli passes --timeout/--max-retries to Connection.with_overrides, which skips the connection schema: "
     "--timeout 0 fails as a connection error (exit 5), -1 and nan raise ValueError from httpx2 with a traceback, "
     "--max-retries -1 runs",
