@@ -7,7 +7,9 @@ no new test code. Outputs are checked with jsonschema directly, not the connecto
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -78,8 +80,6 @@ def test_streamed_sample_is_assembled_into_the_same_shape(op: Operation, sandbox
 
 @by_operation()
 def test_run_does_not_change_the_callers_input(op: Operation, sandboxed: Connector) -> None:
-    import copy
-
     payload = copy.deepcopy(op.sample_input)
     sandboxed.run(op.name, payload)
     assert payload == op.sample_input
@@ -96,8 +96,6 @@ def test_operations_lists_the_manifest_in_order(sandboxed: Connector) -> None:
 
 @by_operation()
 def test_schemas_are_the_files_the_manifest_names(op: Operation, sandboxed: Connector) -> None:
-    import json
-
     assert sandboxed.input_schema(op.name) == json.loads((REPO / "schemas" / f"{op.name}.input.json").read_text())
     assert sandboxed.output_schema(op.name) == json.loads((REPO / "schemas" / f"{op.name}.output.json").read_text())
 
