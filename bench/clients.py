@@ -25,9 +25,10 @@ def payload(stream: bool) -> dict[str, Any]:
     return {**PAYLOAD, "stream": True} if stream else dict(PAYLOAD)
 
 
-def _headers() -> dict[str, str]:
-    from anthropic_connector.auth import USER_AGENT
+USER_AGENT = "anthropic-connector/0.1.0 (httpx2)"  # what the connector sends; the raw rows send the same
 
+
+def _headers() -> dict[str, str]:
     return {"x-api-key": API_KEY, "anthropic-version": VERSION, "user-agent": USER_AGENT}
 
 

@@ -54,7 +54,9 @@ def machine() -> dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "source tree" if name == "anthropic-connector" else "not installed"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent, check=False)
     return {
+        "commit": commit.stdout.strip() or "?",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -159,9 +161,10 @@ def markdown(data: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Run {m['date']}, {data['elapsed_s']} s{' (--quick: smoke run, not for the record)' if data.get('quick') else ''}. "
-        "Command: `make bench` (`.venv/bin/python bench/run.py`). Fake upstream: bench/upstream.py on 127.0.0.1.",
+        "Command: `make bench` (`.venv/bin/python bench/run.py`). Fake upstream: bench/upstream.py on 127.0.0.1."
+        + (f" Package measured from `{data['src']}`." if data.get("src") else ""),
         "",
-        f"Machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}, Python {m['python']}"
+        f"Repository at {m.get('commit', '?')}. Machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}, Python {m['python']}"
         + (f", {m['wrk']}" if m.get("wrk") else "") + ".",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         "",
@@ -242,13 +245,13 @@ def readme_block(data: dict[str, Any]) -> str:
     return "\n".join([README_BEGIN, head, "", *_verdict_lines(data), README_END])
 
 
-def write(data: dict[str, Any], results: Path, readme: Path) -> None:
+def write(data: dict[str, Any], results: Path, readme: Path | None) -> None:
     results.mkdir(parents=True, exist_ok=True)
     text = markdown(data)
     (results / "latest.md").write_text(text, encoding="utf-8")
     (results / "latest.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    if data.get("quick"):
-        return  # a smoke run is not a record: no dated copy, README untouched
+    if data.get("quick") or readme is None:
+        return  # a smoke run (or a prototype's) is not the record: no dated copy, README untouched
     (results / f"{time.strftime('%Y-%m-%d')}.md").write_text(text, encoding="utf-8")
     if readme.exists():
         body = readme.read_text(encoding="utf-8")

@@ -99,7 +99,9 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._limits = limits
-        self._ssl: ssl.SSLContext | bool = verify if isinstance(verify, ssl.SSLContext) else (ssl.create_default_context() if verify else False)
+        # True: aiohttp's own verified default context, made once per process (a context of our
+        # own would load the CA store again: time and a few MB per transport).
+        self._ssl: ssl.SSLContext | bool = verify
         self._session = session
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
