@@ -212,11 +212,6 @@ def test_verbose_logs_on_stderr_without_the_key(cli: Any, recorder: Recorder, co
     assert "/v1/messages" in err  # the key check itself is conftest's, on every run
 
 
-@pytest.mark.xfail(
-    reason="cli._log_to_stderr leaves its handler and DEBUG level on the anthropic_connector/httpx2 loggers after "
-    "main() returns: a later main() without --verbose still logs to stderr (an in-process host, or this test)",
-    strict=True,
-)
 def test_verbose_ends_with_its_run(cli: Any, recorder: Recorder, connection_env: dict[str, str]) -> None:
     op = MANIFEST.operation("create_message")
     recorder.script(answer_for(op))
@@ -225,12 +220,6 @@ def test_verbose_ends_with_its_run(cli: Any, recorder: Recorder, connection_env:
     assert (code, out, err) == (0, op.sample_output, "")
 
 
-@pytest.mark.xfail(
-    reason="cli passes --timeout/--max-retries to Connection.with_overrides, which skips the connection schema: "
-    "--timeout 0 fails as a connection error (exit 5), -1 and nan raise ValueError from httpx2 with a traceback, "
-    "--max-retries -1 runs",
-    strict=True,
-)
 @pytest.mark.parametrize("option", [["--timeout", "0"], ["--timeout", "-1"], ["--timeout", "nan"], ["--max-retries", "-1"]], ids=["timeout 0", "timeout -1", "timeout nan", "retries -1"])
 def test_out_of_range_overrides_are_configuration_errors(cli: Any, recorder: Recorder, connection_env: dict[str, str], option: list[str]) -> None:
     op = MANIFEST.operation("raw_http_request")

@@ -128,11 +128,6 @@ def test_seed_create_message_sends_the_seed_text(recorder: Recorder, connection:
     assert body["system"] == "You are a helpful programming language expert."
 
 
-@pytest.mark.xfail(
-    reason="dispatch.Dispatcher gives the User-Agent to httpx2.Client(headers=...), but operations build "
-    "httpx2.Request objects themselves and client.send() does not merge client headers: no user-agent is sent",
-    strict=True,
-)
 @by_operation()
 def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(server_answer(op))

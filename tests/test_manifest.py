@@ -67,14 +67,7 @@ def test_sample_output_matches_the_output_schema(op: manifest_module.Operation) 
     assert violations(op.output_schema, op.sample_output) == []
 
 
-UNDOCUMENTED = {"raw_http_request": "schemas/raw_http_request.input.json: 'method' has a title but no description"}
-
-
-@pytest.mark.parametrize(
-    "op",
-    [pytest.param(op, marks=pytest.mark.xfail(reason=UNDOCUMENTED[op.name], strict=True)) if op.name in UNDOCUMENTED else op for op in OPERATIONS],
-    ids=OPERATION_IDS,
-)
+@by_operation()
 def test_every_input_field_is_documented_for_forms(op: manifest_module.Operation) -> None:
     """Hosts render forms from the schema: every top-level field has a title and a description."""
     for name, field in op.input_schema["properties"].items():

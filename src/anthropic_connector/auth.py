@@ -12,10 +12,8 @@ from typing import Generator
 
 import httpx2
 
-from . import __version__
 from .connection import Connection
 
-USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
 MAX_REDIRECTS = 5
 
 # Headers that carry or describe a credential: never forwarded across a redirect to another origin.

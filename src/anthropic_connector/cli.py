@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import errors
 
@@ -91,17 +91,20 @@ def _run(args: argparse.Namespace) -> int:
 
     op.validator.check(payload)  # a bad input is reported before any configuration problem
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
-    if args.verbose:
-        _log_to_stderr(connection)
+    stop_logging = _log_to_stderr(connection) if args.verbose else None
     overrides = {"timeout": args.timeout, "max_retries": args.max_retries}
-    if args.events:
-        import asyncio
+    try:
+        if args.events:
+            import asyncio
 
-        return asyncio.run(_print_events(Connector(manifest, connection, sandbox=args.sandbox), op.name, payload, overrides))
-    with Connector(manifest, connection, sandbox=args.sandbox) as connector:
-        result = connector.run(op.name, payload, **overrides)
-    _print_json(result.output)
-    return 0
+            return asyncio.run(_print_events(Connector(manifest, connection, sandbox=args.sandbox), op.name, payload, overrides))
+        with Connector(manifest, connection, sandbox=args.sandbox) as connector:
+            result = connector.run(op.name, payload, **overrides)
+        _print_json(result.output)
+        return 0
+    finally:
+        if stop_logging is not None:
+            stop_logging()
 
 
 async def _print_events(connector: Any, name: str, payload: Any, overrides: dict[str, Any]) -> int:
@@ -113,22 +116,30 @@ async def _print_events(connector: Any, name: str, payload: Any, overrides: dict
     return 0
 
 
-def _log_to_stderr(connection: Any) -> None:
-    """--verbose: the connector's and httpx2's log lines on stderr, credentials masked."""
+def _log_to_stderr(connection: Any) -> Callable[[], None]:
+    """--verbose: the connector's and httpx2's log lines on stderr, credentials masked.
+
+    Returns the undo, so that an in-process host's later runs are as quiet as before.
+    """
     import logging
 
     from .auth import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.set_name(PROG)
     handler.setFormatter(logging.Formatter(f"{PROG}: %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(connection))
-    for name in ("anthropic_connector", "httpx2"):
-        logger = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in ("anthropic_connector", "httpx2")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
-        for old in [h for h in logger.handlers if h.get_name() == PROG]:
-            logger.removeHandler(old)  # main() run twice in one process logs once
         logger.addHandler(handler)
+
+    def undo() -> None:
+        for logger, level in zip(loggers, levels):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+    return undo
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator
 import httpx2
 
 from . import errors, output, retry
-from .auth import USER_AGENT, ConnectionAuth
+from .auth import ConnectionAuth
 from .connection import Connection
 from .operations import Call
 from .sse import Decoder
@@ -111,7 +111,7 @@ class Dispatcher:
         self._aclient: httpx2.AsyncClient | None = None
 
     def _options(self) -> dict[str, Any]:
-        return {"headers": {"user-agent": USER_AGENT}, "follow_redirects": False}
+        return {"follow_redirects": False}  # auth.py follows redirects, judging each hop's origin
 
     @property
     def client(self) -> httpx2.Client:

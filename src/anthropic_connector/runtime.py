@@ -7,6 +7,7 @@ sandbox) is there.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
 
@@ -69,19 +70,29 @@ class Connector:
         """Every violation of the operation's input schema (empty when valid)."""
         return self.manifest.operation(name).validator.errors(payload)
 
+    def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
+        """The connection with this run's overrides, held to the connection schema's bounds."""
+        overrides = {k: v for k, v in (("timeout", timeout), ("max_retries", max_retries)) if v is not None}
+        if not overrides:
+            return self.connection
+        problems = self.manifest.connection_validator.errors(overrides)
+        problems += [{"path": f"/{k}", "message": "must be a finite number"} for k, v in overrides.items() if isinstance(v, float) and not math.isfinite(v)]
+        if problems:
+            first = problems[0]
+            raise ConfigurationError(f"run override {first['path'][1:]} {first['message']}", details=problems)
+        return self.connection.with_overrides(**overrides)
+
     def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
         """Validate, send and return the operation's output; raises a ConnectorError otherwise."""
         op = self.manifest.operation(name)
         op.validator.check(payload)
-        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
-        return self._dispatcher.send(build(op, payload, connection))
+        return self._dispatcher.send(build(op, payload, self._overridden(timeout, max_retries)))
 
     async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
         """``run`` for asyncio hosts: same checks, same output, on the async client."""
         op = self.manifest.operation(name)
         op.validator.check(payload)
-        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
-        return await self._dispatcher.asend(build(op, payload, connection))
+        return await self._dispatcher.asend(build(op, payload, self._overridden(timeout, max_retries)))
 
     async def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncIterator[dict[str, Any]]:
         """The operation's server-sent events as they arrive (each event's JSON data).
@@ -93,7 +104,7 @@ class Connector:
         if not op.stream:
             raise ConfigurationError(f"operation {name!r} does not stream events")
         op.validator.check(payload)
-        connection = self.connection.with_overrides(timeout=timeout, max_retries=max_retries)
+        connection = self._overridden(timeout, max_retries)
         async for event in self._dispatcher.aevents(build(op, {**payload, "stream": True}, connection)):
             yield event
 

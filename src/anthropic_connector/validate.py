@@ -6,6 +6,8 @@ One ``Draft7Validator`` per schema, built once by the manifest. Each violation b
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any, Callable, Iterable
 
 from jsonschema import Draft7Validator
@@ -39,15 +41,18 @@ def _shown(error: SchemaViolation, limit: int = 60) -> str:
     """The offending value for a message; never the value of a writeOnly (secret) field."""
     if isinstance(error.schema, dict) and error.schema.get("writeOnly"):
         return "a hidden value"
-    text = repr(error.instance)
+    try:
+        text = json.dumps(error.instance, ensure_ascii=False)
+    except ValueError:
+        text = repr(error.instance)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # One phrasing per JSON Schema keyword; anything else falls back to jsonschema's own message.
 _MESSAGES: dict[str, Callable[[SchemaViolation], str]] = {
     "type": lambda e: f"must be {_expected_types(e.validator_value)}, got {_shown(e)}",
-    "enum": lambda e: "must be one of: " + ", ".join(repr(v) for v in e.validator_value),
-    "const": lambda e: f"must be {e.validator_value!r}",
+    "enum": lambda e: "must be one of: " + ", ".join(json.dumps(v) for v in e.validator_value),
+    "const": lambda e: f"must be {json.dumps(e.validator_value)}",
     "minimum": lambda e: f"must be at least {e.validator_value}",
     "maximum": lambda e: f"must be at most {e.validator_value}",
     "exclusiveMinimum": lambda e: f"must be greater than {e.validator_value}",
@@ -100,6 +105,17 @@ def _violations(error: SchemaViolation) -> list[dict[str, str]]:
         secret = isinstance(error.schema, dict) and error.schema.get("writeOnly")
         return [{"path": pointer(path), "message": f"is not valid ({error.validator})" if secret else error.message}]
     return [{"path": pointer(path), "message": render(error)}]
+
+
+def non_finite_paths(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Pointers to NaN and infinite floats, which JSON cannot carry (jsonschema lets them pass)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [pointer(path)]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in non_finite_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in non_finite_paths(v, (*path, i))]
+    return []
 
 
 class Validator:

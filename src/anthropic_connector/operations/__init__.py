@@ -12,8 +12,13 @@ from typing import Any, Callable
 
 import httpx2
 
+from .. import __version__
 from ..connection import Connection
+from ..errors import ValidationError
 from ..manifest import Operation
+from ..validate import non_finite_paths
+
+USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
 
 # The official SDK streams a request itself when a non-streaming answer could outlive the
 # API's 10-minute limit: expected time = 60 min × max_tokens / 128,000 (its nonstreaming rule).
@@ -61,7 +66,12 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection) -> Cal
     The connection's timeout and max_retries travel with the call, so a per-run override
     needs no client of its own.
     """
-    call = BUILDERS[op.handler](op, payload, connection) if op.handler else json_call(op, payload, connection)
+    try:
+        call = BUILDERS[op.handler](op, payload, connection) if op.handler else json_call(op, payload, connection)
+    except ValueError:  # NaN or Infinity: valid Python, not JSON; nothing has been sent
+        details = [{"path": path, "message": "is not a finite number (JSON has no NaN or Infinity)"} for path in non_finite_paths(payload)]
+        raise ValidationError(f"the input cannot be sent as JSON: {details[0]['path']} is not a finite number", details=details) from None
+    call.request.headers.setdefault("user-agent", USER_AGENT)
     timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
     call.request.extensions["timeout"] = timeout.as_dict()
     return replace(call, max_retries=connection.max_retries)
