@@ -154,3 +154,33 @@ def test_response_over_the_size_limit_is_refused(monkeypatch, capsys, payload_fi
     assert code == 4 and json.loads(out)["error"]["type"] == "response_too_large"
     assert len(server.requests) == 1  # refusing is final: a retry would be as large
     assert KEY not in out + err
+
+
+@pytest.mark.parametrize(
+    "fault, stream, expected, requests",
+    [
+        ("529;times=1;retry-after=0.01", False, None, 2),
+        ("drop:mid;times=1", False, None, 2),
+        ("cut:after=2", True, "connection_error", 1),
+        ("error-event:after=2", True, "api_error", 1),
+        ("latency=3", False, "timeout_error", 1),
+    ],
+)
+def test_async_client_meets_the_same_faults(fault: str, stream: bool, expected: str | None, requests: int) -> None:
+    """arun goes through the aiohttp-backed transport: its failures must map exactly as httpx2's."""
+    import asyncio
+
+    from anthropic_connector import ConnectorError, Connector
+
+    async def go(url: str) -> str | None:
+        async with Connector(connection={"api_key": KEY, "base_url": url, "max_retries": 1 if expected is None else 0, "timeout": 0.5}) as connector:
+            try:
+                result = await connector.arun("create_message", {**MESSAGE, "stream": stream})
+            except ConnectorError as exc:
+                return exc.type
+            assert result.output["type"] == "message"
+            return None
+
+    with sandbox(fault) as server:
+        assert asyncio.run(go(server.url)) == expected
+        assert len(server.requests) == requests
