@@ -302,3 +302,28 @@ def test_unknown_operation_lists_the_known_ones(manifest: manifest_module.Manife
         manifest.operation("create_poem")
     assert "create_poem" in caught.value.message
     assert all(name in caught.value.message for name in OPERATION_IDS)
+
+
+# -- the remembered check --------------------------------------------------------------------
+
+
+def test_a_passed_check_is_remembered_until_any_file_changes(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = manifest_module.load(copy_of_manifest)
+    assert first.operation("create_message").validator._fast is not None  # the samples were checked
+    assert len(list((tmp_path / "cache" / "anthropic-connector").iterdir())) == 1
+    again = manifest_module.load(copy_of_manifest)
+    assert again.operation("create_message").validator._fast is None  # remembered: nothing compiled
+    culprit = _sample_breaks_schema(copy_of_manifest.parent)
+    with pytest.raises(ConfigurationError) as caught:
+        manifest_module.load(copy_of_manifest)
+    assert str(culprit) in caught.value.message
+
+
+def test_an_unwritable_cache_only_costs_the_check(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    for _ in range(2):
+        loaded = manifest_module.load(copy_of_manifest)
+        assert loaded.operation("create_message").validator._fast is not None

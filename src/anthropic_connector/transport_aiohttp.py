@@ -38,7 +38,9 @@ from yarl import URL
 
 __all__ = ["AiohttpTransport"]
 
-DEFAULT_LIMITS = httpx2.Limits(max_connections=None, keepalive_expiry=30.0)
+# httpx2's own default cap of 100 connections: past it, more sockets only add memory
+# (c=256: 3,569 req/s and 51.9 MB uncapped, 3,753 req/s and 50.3 MB at 100).
+DEFAULT_LIMITS = httpx2.Limits(max_connections=100, keepalive_expiry=30.0)
 
 # aiohttp would otherwise add these when httpx2's request lacks them; httpx2 already decided.
 _NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")

@@ -129,7 +129,7 @@ class Validator:
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.schema = schema
-        self._fast = jsonschema_rs.Draft7Validator(schema)
+        self._fast: Any = None  # compiled on first use: a run compiles only the schema it needs
         self._full: Any = None
 
     @staticmethod
@@ -143,6 +143,8 @@ class Validator:
 
     def errors(self, instance: Any) -> list[dict[str, str]]:
         """Every violation, sorted by path, each ``{"path", "message"}``."""
+        if self._fast is None:
+            self._fast = jsonschema_rs.Draft7Validator(self.schema)
         if self._fast.is_valid(instance):
             return []
         if self._full is None:
