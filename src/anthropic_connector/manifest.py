@@ -5,9 +5,10 @@ nothing later has to wonder whether a schema or sample exists. Each schema is re
 (the one schema loader) and each validator compiled once, on first use.
 
 The deep checks (every schema against the draft-07 meta-schema, every sample against its
-schema) cost a one-shot run about 10 ms and 4 MB, so, like Python's .pyc files, a passed check
-is remembered by a stamp (a SHA-256 of the exact bytes of every file) in the user's cache
-directory; any change to any file means a new stamp and a full check.
+schema) and the YAML parser cost a one-shot run about 20 ms and 6 MB, so, like Python's .pyc
+files, a passed check is remembered in the user's cache directory: the parsed manifest, under
+a SHA-256 of connector.yaml's bytes, with a stamp (a SHA-256 of the exact bytes of every file
+involved). Any change to any file means a new stamp, a fresh parse and a full check.
 """
 
 from __future__ import annotations
@@ -93,9 +94,7 @@ def _referenced(raw: Any) -> list[str] | None:
 
 def _stamp(manifest_text: bytes, files: _Files, names: list[str]) -> str:
     """A digest of the exact bytes of the manifest, its meta-schema and every file it names."""
-    from . import __version__
-
-    digest = hashlib.sha256(__version__.encode() + b"\0" + manifest_text)
+    digest = hashlib.sha256(manifest_text)
     digest.update(_Files(default_path().parent).raw("schemas/manifest.schema.json"))
     for name in names:
         digest.update(b"\0" + name.encode() + b"\0" + files.raw(name))
@@ -140,18 +139,38 @@ class _Files:
         return schema
 
 
-def _read_yaml(path: Path) -> tuple[bytes, Any]:
-    """The manifest's bytes and its parsed content."""
-    import yaml  # only here: nothing else needs YAML
+def _parse_yaml(path: Path, text: bytes) -> Any:
+    import yaml  # only here, and only when the manifest is not in the cache
 
     try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
-    try:
-        return text, yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path}: is not valid YAML ({exc})") from None
+
+
+class _Remembered:
+    """The cache entry for one connector.yaml: its parsed content and the stamp it passed with."""
+
+    def __init__(self, text: bytes) -> None:
+        from . import __version__
+
+        key = hashlib.sha256(__version__.encode() + b"\0" + text).hexdigest()
+        self.path = _cache_dir() / f"manifest-{key}.json"
+        try:
+            entry = json.loads(self.path.read_bytes())
+            self.raw, self.stamp = entry["raw"], entry["stamp"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.raw, self.stamp = None, None
+
+    def save(self, raw: Any, stamp: str) -> None:
+        """Write atomically; a read-only home only costs the next run the same check."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps({"raw": raw, "stamp": stamp}), encoding="utf-8")
+            partial.replace(self.path)
+        except (OSError, TypeError, ValueError):
+            pass
 
 
 def load(path: str | Path | None = None) -> Manifest:
@@ -159,11 +178,16 @@ def load(path: str | Path | None = None) -> Manifest:
     from .operations import BUILDERS
 
     path = Path(path) if path is not None else default_path()
-    text, raw = _read_yaml(path)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
+    remembered = _Remembered(text)
+    raw = remembered.raw if remembered.raw is not None else _parse_yaml(path, text)
     files = _Files(path.parent)
     names = _referenced(raw)
-    marker = _cache_dir() / f"checked-{_stamp(text, files, names)}" if names is not None else None
-    files.check = marker is None or not marker.exists()
+    stamp = _stamp(text, files, names) if names is not None else None
+    files.check = stamp is None or stamp != remembered.stamp
     if files.check:
         problems = Validator(_Files(default_path().parent).schema("schemas/manifest.schema.json")).errors(raw)
         if problems:
@@ -203,12 +227,8 @@ def load(path: str | Path | None = None) -> Manifest:
         operations[name] = op
 
     connection_schema = files.schema(raw["connection"]["schema"])
-    if files.check and marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:
-            pass  # a read-only home only costs the next run the same check
+    if files.check and stamp is not None:
+        remembered.save(raw, stamp)
     return Manifest(
         name=raw["name"],
         title=raw["title"],
