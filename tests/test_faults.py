@@ -17,7 +17,7 @@ from anthropic_connector import cli
 from anthropic_connector.sandbox import SandboxOptions, serve
 
 KEY = "sk-ant-test-faults-0123456789"
-MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 40, "messages": [{"role": "user", "content": "Hello there"}]}
+MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 40, "messages": [{"role": "user", "content": "Hello there"}]}
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_large_max_tokens_is_streamed_automatically(monkeypatch, capsys, payload
 @pytest.mark.parametrize("stream", [False, True])
 def test_response_over_the_size_limit_is_refused(monkeypatch, capsys, payload_file, tmp_path, stream) -> None:
     connection = tmp_path / "connection.json"
-    canned = {"claude-sonnet-4-5": "many words " * 400}  # about 4 KB of text
+    canned = {"claude-sonnet-5-5": "many words " * 400}  # about 4 KB of text
     with serve(options=SandboxOptions(api_key=KEY, canned=canned)) as server:
         connection.write_text(json.dumps({"api_key": KEY, "base_url": server.url, "max_response_bytes": 2048}))
         monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)

@@ -61,6 +61,14 @@ def parse(status: int, headers: Mapping[str, str], body: bytes, raw_output: bool
     return Result(decoded, status, request_id(headers))
 
 
+# delta type → (block field it builds, delta key holding the piece)
+_DELTA_FIELDS = {
+    "text_delta": ("text", "text"),
+    "thinking_delta": ("thinking", "thinking"),
+    "input_json_delta": ("input", "partial_json"),
+}
+
+
 class StreamAssembler:
     """Folds the SSE events of /v1/messages or /v1/complete into one response object."""
 
@@ -69,7 +77,9 @@ class StreamAssembler:
         self.request_id = rid
         self.done = False
         self._message: dict[str, Any] | None = None
-        self._json_parts: dict[int, list[str]] = {}
+        # Deltas collected per (block index, field) and joined once: += would copy the growing
+        # text at every delta, quadratic in a long answer.
+        self._parts: dict[tuple[int, str], list[str]] = {}
         self._completion: dict[str, Any] | None = None
         self._chunks: list[str] = []
 
@@ -102,29 +112,34 @@ class StreamAssembler:
             blocks.extend({} for _ in range(index + 1 - len(blocks)))
             blocks[index] = copy.deepcopy(data["content_block"])
         elif kind == "content_block_delta":
-            block, delta = message["content"][data["index"]], data["delta"]
+            index, delta = data["index"], data["delta"]
             kind_of = delta.get("type")
-            if kind_of == "text_delta":
-                block["text"] = block.get("text", "") + delta["text"]
-            elif kind_of == "input_json_delta":
-                self._json_parts.setdefault(data["index"], []).append(delta["partial_json"])
-            elif kind_of == "thinking_delta":
-                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+            if kind_of in _DELTA_FIELDS:
+                field, source = _DELTA_FIELDS[kind_of]
+                self._parts.setdefault((index, field), []).append(delta[source])
             elif kind_of == "signature_delta":
-                block["signature"] = delta["signature"]
+                message["content"][index]["signature"] = delta["signature"]
             elif kind_of == "citations_delta":
-                block.setdefault("citations", []).append(delta["citation"])
+                message["content"][index].setdefault("citations", []).append(delta["citation"])
         elif kind == "content_block_stop":
-            parts = self._json_parts.pop(data["index"], None)
-            if parts is not None:
-                text = "".join(parts)
-                message["content"][data["index"]]["input"] = json.loads(text) if text else {}
+            self._close_blocks(data["index"])
         elif kind == "message_delta":
             message.update(data.get("delta", {}))
             usage = {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
             message.setdefault("usage", {}).update(usage)
         elif kind == "message_stop":
             self.done = True
+
+    def _close_blocks(self, index: int | None = None) -> None:
+        """Join the collected deltas into their blocks (one block's, or all that are left)."""
+        assert self._message is not None
+        for key in [k for k in self._parts if index is None or k[0] == index]:
+            text = "".join(self._parts.pop(key))
+            block, field = self._message["content"][key[0]], key[1]
+            if field == "input":
+                block["input"] = json.loads(text) if text else {}
+            else:
+                block[field] = block.get(field, "") + text
 
     def _add_completion(self, kind: str, data: dict[str, Any]) -> None:
         if kind != "completion":
@@ -143,6 +158,7 @@ class StreamAssembler:
                 f"the stream ended before {end}: the response is incomplete", request_id=self.request_id
             )
         if self.kind == "message":
+            self._close_blocks()
             assert self._message is not None
             return self._message
         assert self._completion is not None
