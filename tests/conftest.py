@@ -296,15 +296,8 @@ def run_cli(args: list[str], env: Mapping[str, str] | None = None, stdin: str | 
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., CliRun]]:
-    """``cli(*args, env=..., stdin=...)``: ``cli.main(argv)`` in-process, ANTHROPIC_* env set to ``env`` only.
-
-    ``--verbose`` attaches log handlers that outlive ``main()``; the loggers are put back as
-    they were when the test ends, so that no later test writes to this test's closed stderr.
-    """
+    """``cli(*args, env=..., stdin=...)``: ``cli.main(argv)`` in-process, ANTHROPIC_* env set to ``env`` only."""
     from anthropic_connector.cli import main
-
-    loggers = [logging.getLogger(name) for name in ("anthropic_connector", "httpx2")]
-    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
 
     def run(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> CliRun:
         env = dict(env or {})
@@ -322,9 +315,17 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return _checked(code, stdout, stderr, env)
 
     yield run
-    for logger, level, handlers in saved:
-        logger.setLevel(level)
-        logger.handlers[:] = handlers
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_line(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with the connector's and httpx2's logs at DEBUG; no line may hold a key."""
+    caplog.set_level(logging.DEBUG, logger="anthropic_connector")
+    caplog.set_level(logging.DEBUG, logger="httpx2")
+    yield
+    for record in caplog.records:
+        line = record.getMessage()
+        assert not any(secret in line for secret in SECRETS), f"a secret reached a log line: {record.name}"
 
 
 def write_json(path: Path, value: Any) -> Path:

@@ -14,9 +14,11 @@ from typing import Iterator
 import pytest
 
 from anthropic_connector import cli
+from conftest import SECRETS
 from anthropic_connector.sandbox import SandboxOptions, serve
 
 KEY = "sk-ant-test-faults-0123456789"
+SECRETS.add(KEY)  # scanned for in every log line by conftest
 MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 40, "messages": [{"role": "user", "content": "Hello there"}]}
 
 
