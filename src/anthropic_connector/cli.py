@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("input", help="a JSON file, or - for stdin")
     run.add_argument("--connection", metavar="FILE", help="a JSON or YAML connection file (default: ANTHROPIC_* env)")
     run.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
-    run.add_argument("--timeout", type=float, help="seconds one attempt may take (overrides the connection)")
+    run.add_argument("--timeout", type=float, help="longest wait to connect, send or for each read, in seconds (overrides the connection)")
     run.add_argument("--max-retries", type=int, help="retries after a failed attempt (overrides the connection)")
     run.add_argument("--events", action="store_true", help="print each server-sent event as a JSON line as it arrives")
     run.add_argument("-v", "--verbose", action="store_true", help="log requests, answers and retries to stderr (credentials redacted)")
@@ -158,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`--events | head`): stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

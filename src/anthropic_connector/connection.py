@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigurationError
 from .manifest import Manifest
+from .validate import describe
 
 
 class Secret:
@@ -60,8 +61,7 @@ class Connection:
             raise ConfigurationError(f"{source}: must be an object with api_key, base_url, ...")
         problems = manifest.connection_validator.errors(dict(data))
         if problems:
-            first = problems[0]
-            raise ConfigurationError(f"{source}: {first['path'] or '/'} {first['message']}", details=problems)
+            raise ConfigurationError(f"{source}: {describe(problems)}", details=problems)
         values = {k: p["default"] for k, p in manifest.connection_schema["properties"].items() if "default" in p}
         values.update(data)
         for name in ("api_key", "auth_token"):

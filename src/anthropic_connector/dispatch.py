@@ -8,9 +8,10 @@ only the I/O loops below exist twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import httpx2
 
@@ -23,12 +24,24 @@ from .sse import Decoder
 log = logging.getLogger("anthropic_connector")
 
 
-def _transport_error(exc: httpx2.TransportError, request: httpx2.Request) -> errors.TransportError:
-    """httpx2's failure as ours; the message names the URL, never a header."""
+_FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop's origin
+
+
+@contextlib.contextmanager
+def _transport_errors(request: httpx2.Request) -> Iterator[None]:
+    """httpx2's failures as ours; messages name the URL, never a header value."""
     where = f"{request.method} {request.url.copy_with(query=None)}"
-    if isinstance(exc, httpx2.TimeoutException):
-        return errors.TimeoutError(f"{where} timed out ({type(exc).__name__})")
-    return errors.TransportError(f"{where} failed: {exc or type(exc).__name__}")
+    try:
+        yield
+    except httpx2.LocalProtocolError as exc:
+        # The request itself cannot be written (a header with a line break, say): nothing left.
+        raise errors.ValidationError(
+            f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}]
+        ) from None
+    except httpx2.TimeoutException as exc:
+        raise errors.TimeoutError(f"{where} timed out ({type(exc).__name__})") from None
+    except httpx2.TransportError as exc:
+        raise errors.TransportError(f"{where} failed: {exc or type(exc).__name__}") from None
 
 
 class _Reader:
@@ -110,13 +123,10 @@ class Dispatcher:
         self._client: httpx2.Client | None = None
         self._aclient: httpx2.AsyncClient | None = None
 
-    def _options(self) -> dict[str, Any]:
-        return {"follow_redirects": False}  # auth.py follows redirects, judging each hop's origin
-
     @property
     def client(self) -> httpx2.Client:
         if self._client is None:
-            self._client = httpx2.Client(transport=self._transport, **self._options())
+            self._client = httpx2.Client(transport=self._transport, follow_redirects=_FOLLOW_REDIRECTS)
         return self._client
 
     @property
@@ -129,14 +139,17 @@ class Dispatcher:
                 from .transport_aiohttp import AiohttpTransport
 
                 transport = AiohttpTransport()
-            self._aclient = httpx2.AsyncClient(transport=transport, **self._options())
+            self._aclient = httpx2.AsyncClient(transport=transport, follow_redirects=_FOLLOW_REDIRECTS)
         return self._aclient
 
     def close(self) -> None:
+        """Close the sync client (an async client needs ``aclose``, inside its event loop)."""
         if self._client is not None:
             self._client.close()
 
     async def aclose(self) -> None:
+        """Close both clients."""
+        self.close()
         if self._aclient is not None:
             await self._aclient.aclose()
 
@@ -156,7 +169,7 @@ class Dispatcher:
             time.sleep(wait)
 
     def _attempt(self, call: Call, attempt: int) -> output.Result:
-        try:
+        with _transport_errors(call.request):
             response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
@@ -169,8 +182,6 @@ class Dispatcher:
                 return reader.result()
             finally:
                 response.close()
-        except httpx2.TransportError as exc:
-            raise _transport_error(exc, call.request) from None
 
     # -- async --------------------------------------------------------------------------------
 
@@ -188,7 +199,7 @@ class Dispatcher:
             await asyncio.sleep(wait)
 
     async def _aattempt(self, call: Call, attempt: int) -> output.Result:
-        try:
+        with _transport_errors(call.request):
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
@@ -201,8 +212,6 @@ class Dispatcher:
                 return reader.result()
             finally:
                 await response.aclose()
-        except httpx2.TransportError as exc:
-            raise _transport_error(exc, call.request) from None
 
     async def aevents(self, call: Call) -> AsyncIterator[dict[str, Any]]:
         """Each SSE event's data as it arrives, for hosts that show tokens live.
@@ -213,7 +222,7 @@ class Dispatcher:
         attempt = 0
         while True:
             try:
-                response = await self._aopen_stream(call, attempt)
+                response, reader = await self._aopen_stream(call, attempt)
                 break
             except errors.ConnectorError as exc:
                 wait = _retry_wait(exc, call, attempt)
@@ -222,30 +231,28 @@ class Dispatcher:
             attempt += 1
             await asyncio.sleep(wait)
         try:
-            reader = _Reader(call, self.connection, response)
-            async for line in response.aiter_lines():
-                data = reader.line(line)
-                if data is not None:
-                    yield data
-            reader.result()  # raises when the stream ended before its final event
-        except httpx2.TransportError as exc:
-            raise _transport_error(exc, call.request) from None
+            with _transport_errors(call.request):
+                async for line in response.aiter_lines():
+                    data = reader.line(line)
+                    if data is not None:
+                        yield data
+                reader.result()  # raises when the stream ended before its final event
         finally:
             await response.aclose()
 
-    async def _aopen_stream(self, call: Call, attempt: int) -> httpx2.Response:
-        """An open 2xx event-stream response, or the ConnectorError the answer amounts to."""
-        try:
+    async def _aopen_stream(self, call: Call, attempt: int) -> tuple[httpx2.Response, _Reader]:
+        """An open 2xx event stream and its reader, or the ConnectorError the answer amounts to."""
+        with _transport_errors(call.request):
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
-            reader = _Reader(call, self.connection, response)
-            if reader.sse:
-                return response
             try:
+                reader = _Reader(call, self.connection, response)
+                if reader.sse:
+                    return response, reader
                 async for chunk in response.aiter_bytes():
                     reader.chunk(chunk)
-            finally:
+            except BaseException:
                 await response.aclose()
-            reader.result()  # a non-2xx answer raises APIError here
+                raise
+            await response.aclose()
+            reader.result()  # a non-2xx answer raises its APIError here
             raise errors.APIError("the API answered without an event stream", status=response.status_code, request_id=reader.rid)
-        except httpx2.TransportError as exc:
-            raise _transport_error(exc, call.request) from None

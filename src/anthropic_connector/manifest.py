@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
-from .validate import Validator
+from .validate import Validator, describe
 
 
 def default_path() -> Path:
@@ -191,8 +191,7 @@ def load(path: str | Path | None = None) -> Manifest:
     if files.check:
         problems = Validator(_Files(default_path().parent).schema("schemas/manifest.schema.json")).errors(raw)
         if problems:
-            first = problems[0]
-            raise ConfigurationError(f"{path}: {first['path'] or '/'} {first['message']}", details=problems)
+            raise ConfigurationError(f"{path}: {describe(problems)}", details=problems)
 
     operations: dict[str, Operation] = {}
     for entry in raw["operations"]:
@@ -223,7 +222,7 @@ def load(path: str | Path | None = None) -> Manifest:
             bad = validator.errors(sample) if files.check else []
             if bad:
                 where = files.root / entry["samples"][kind]
-                raise ConfigurationError(f"{where}: does not match {entry[kind]}: {bad[0]['path'] or '/'} {bad[0]['message']}", details=bad)
+                raise ConfigurationError(f"{where}: does not match {entry[kind]}: {describe(bad)}", details=bad)
         operations[name] = op
 
     connection_schema = files.schema(raw["connection"]["schema"])

@@ -47,13 +47,13 @@ def parse(status: int, headers: Mapping[str, str], body: bytes, raw_output: bool
     A raw request's APIError carries its raw output, returned once retries are spent.
     """
     decoded = _decode(body, headers.get("content-type", ""))
+    raw = Result({"status": status, "headers": dict(headers), "body": decoded}, status, request_id(headers)) if raw_output else None
     if not 200 <= status < 300:
         exc = errors.api_error(status, decoded, request_id(headers), headers)
-        if raw_output:
-            exc.output = Result({"status": status, "headers": dict(headers), "body": decoded}, status, exc.request_id)
+        exc.output = raw
         raise exc
-    if raw_output:
-        return Result({"status": status, "headers": dict(headers), "body": decoded}, status, request_id(headers))
+    if raw is not None:
+        return raw
     if not isinstance(decoded, (dict, list)):
         raise errors.APIError(
             f"the API answered HTTP {status} with a body that is not JSON", status=status, request_id=request_id(headers), details=decoded
@@ -84,18 +84,28 @@ class StreamAssembler:
         self._chunks: list[str] = []
 
     def add(self, event: Event) -> dict[str, Any] | None:
-        """Take one event; returns its decoded data (None for pings and comments)."""
+        """Take one event; returns its decoded data (None for pings and comments).
+
+        An event that cannot be read or does not fit the stream so far (not JSON, a delta for
+        a block that never started) is a TransportError: the answer cannot be trusted whole.
+        """
         if event.event == "ping":
             return None
-        data = json.loads(event.data)
-        if event.event == "error" or data.get("type") == "error":
-            error = data.get("error") or {}
-            raise errors.APIError(
-                f"the API sent an error mid-stream ({error.get('type', 'error')}): {error.get('message', '')}",
+        try:
+            data = json.loads(event.data)
+            if event.event == "error" or data.get("type") == "error":
+                error = data.get("error") or {}
+                raise errors.APIError(
+                    f"the API sent an error mid-stream ({error.get('type', 'error')}): {error.get('message', '')}",
+                    request_id=self.request_id,
+                    details=data,
+                )
+            (self._add_message if self.kind == "message" else self._add_completion)(event.event, data)
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise errors.TransportError(
+                f"the stream sent an event that does not fit ({event.event}: {type(exc).__name__}): the response is unusable",
                 request_id=self.request_id,
-                details=data,
-            )
-        (self._add_message if self.kind == "message" else self._add_completion)(event.event, data)
+            ) from None
         return data
 
     def _add_message(self, kind: str, data: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from . import errors
 
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0  # a server asking for longer than this is not worth waiting on in a workflow step
+MAX_RETRY_AFTER = 60.0  # a longer retry-after is not obeyed: the backoff below applies instead
 
 
 def should_retry(exc: errors.ConnectorError) -> bool:

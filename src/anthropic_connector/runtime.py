@@ -20,6 +20,7 @@ from .errors import ConfigurationError
 from .manifest import Manifest
 from .operations import build
 from .output import Result
+from .validate import describe
 
 
 class Connector:
@@ -78,8 +79,7 @@ class Connector:
         problems = self.manifest.connection_validator.errors(overrides)
         problems += [{"path": f"/{k}", "message": "must be a finite number"} for k, v in overrides.items() if isinstance(v, float) and not math.isfinite(v)]
         if problems:
-            first = problems[0]
-            raise ConfigurationError(f"run override {first['path'][1:]} {first['message']}", details=problems)
+            raise ConfigurationError(f"a run override is invalid: {describe(problems)}", details=problems)
         return self.connection.with_overrides(**overrides)
 
     def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import urllib.request
 from typing import Any, AsyncIterator
 
 import aiohttp
@@ -109,6 +110,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
+        self._proxies: dict[str, str] = {}
 
     def _session_here(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -127,7 +129,15 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 timeout=aiohttp.ClientTimeout(total=None),
             )
             self._loop = loop
+            # HTTP(S)_PROXY / NO_PROXY, as httpx2 honours them. Not aiohttp's trust_env, which
+            # would also put ~/.netrc credentials into an Authorization header.
+            self._proxies = urllib.request.getproxies_environment()
         return self._session
+
+    def _proxy_for(self, url: httpx2.URL) -> str | None:
+        if not self._proxies or urllib.request.proxy_bypass_environment(url.host, self._proxies):
+            return None
+        return self._proxies.get(url.scheme)
 
     def _timeout(self, spec: dict[str, Any]) -> aiohttp.ClientTimeout:
         """httpx2's timeout dict as aiohttp's (cached: most requests share one)."""
@@ -157,9 +167,12 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=self._timeout(request.extensions.get("timeout") or {}),
                 server_hostname=request.extensions.get("sni_hostname"),
+                proxy=self._proxy_for(request.url),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise _translated(exc, request) from exc
+        except ValueError as exc:  # aiohttp refuses a header it cannot write (line breaks...)
+            raise httpx2.LocalProtocolError(str(exc), request=request) from exc
         return httpx2.Response(
             response.status,
             headers=response.raw_headers,

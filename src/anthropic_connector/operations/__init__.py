@@ -16,12 +16,13 @@ from .. import __version__
 from ..connection import Connection
 from ..errors import ValidationError
 from ..manifest import Operation
-from ..validate import non_finite_paths
+from ..validate import describe, non_finite_paths
 
 USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
 
-# The official SDK streams a request itself when a non-streaming answer could outlive the
-# API's 10-minute limit: expected time = 60 min × max_tokens / 128,000 (its nonstreaming rule).
+# A non-streaming answer could outlive the API's 10-minute limit when 60 min × max_tokens /
+# 128,000 > 10 min (the official SDK's rule). The SDK refuses such a request; the connector
+# streams it instead and still returns one assembled object.
 NONSTREAMING_LIMIT_SECONDS = 10 * 60
 EXPECTED_SECONDS_PER_TOKEN = 60 * 60 / 128_000
 
@@ -68,9 +69,10 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection) -> Cal
     """
     try:
         call = BUILDERS[op.handler](op, payload, connection) if op.handler else json_call(op, payload, connection)
-    except ValueError:  # NaN or Infinity: valid Python, not JSON; nothing has been sent
+    except ValueError as exc:  # NaN or Infinity (valid Python, not JSON), a header httpx2 cannot encode
         details = [{"path": path, "message": "is not a finite number (JSON has no NaN or Infinity)"} for path in non_finite_paths(payload)]
-        raise ValidationError(f"the input cannot be sent as JSON: {details[0]['path']} is not a finite number", details=details) from None
+        details = details or [{"path": "", "message": f"cannot be sent: {exc}"}]
+        raise ValidationError(f"the input cannot be sent: {describe(details)}", details=details) from None
     call.request.headers.setdefault("user-agent", USER_AGENT)
     timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
     call.request.extensions["timeout"] = timeout.as_dict()
