@@ -68,13 +68,17 @@ def sdk_final_message(url: str) -> dict[str, Any]:
 def test_assembled_stream_equals_the_official_sdks_final_message(recorder: Recorder, connection: dict[str, Any], mode: str) -> None:
     recorder.script(sse_answer())
     expected = sdk_final_message(recorder.url)
-    with Connector(MANIFEST, connection) as connector:
-        if mode == "sync":
+    if mode == "sync":
+        with Connector(MANIFEST, connection) as connector:
             result = connector.run("create_message", {**REQUEST, "stream": True})
-        else:
-            import asyncio
+    else:
+        import asyncio
 
-            result = asyncio.run(connector.arun("create_message", {**REQUEST, "stream": True}))
+        async def arun() -> Any:
+            async with Connector(MANIFEST, connection) as connector:
+                return await connector.arun("create_message", {**REQUEST, "stream": True})
+
+        result = asyncio.run(arun())
     assert drop_nulls(result.output) == expected
     assert result.output["content"][2]["input"] == {"location": "San Francisco, CA", "unit": "fahrenheit"}
     assert result.output["usage"] == {"input_tokens": 472, "output_tokens": 89}
@@ -93,3 +97,90 @@ def test_events_are_handed_over_in_order(recorder: Recorder, connection: dict[st
 
     assert collect and asyncio.run(collect()) == [name for name, _ in EVENTS if name != "ping"]
     assert recorder.requests[0].json()["stream"] is True
+
+
+# -- what the events API and the assembler do with streams that go wrong -----------------------
+
+
+def sse(*events: tuple[str, Any]) -> str:
+    return "".join(f"event: {name}\ndata: {data if isinstance(data, str) else json.dumps(data)}\n\n" for name, data in events)
+
+
+START = EVENTS[0]
+MALFORMED = {
+    "not json": sse(START, ("content_block_start", "<html>proxy error</html>")),
+    "delta before its block": sse(START, ("content_block_delta", {"type": "content_block_delta", "index": 3, "delta": {"type": "text_delta", "text": "x"}})),
+    "delta without index": sse(START, ("content_block_delta", {"type": "content_block_delta"})),
+    "data not an object": sse(START, ("message_delta", "[1, 2]")),
+    "no message_start": sse(EVENTS[1]),
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_stream_is_a_connection_error_not_a_traceback(recorder: Recorder, cli: Any, connection_env: dict[str, str], tmp_path: Any, body: str) -> None:
+    recorder.script(Answer(200, body, {"content-type": "text/event-stream"}))
+    payload = tmp_path / "in.json"
+    payload.write_text(json.dumps({**REQUEST, "stream": True}))
+    code, out, _ = cli("run", "create_message", str(payload), "--max-retries", "0", env=connection_env)
+    assert code == 5 and out["error"]["type"] == "connection_error"
+
+
+def test_cli_events_prints_one_json_line_per_event(recorder: Recorder, cli: Any, connection_env: dict[str, str], tmp_path: Any) -> None:
+    recorder.script(sse_answer())
+    payload = tmp_path / "in.json"
+    payload.write_text(json.dumps(REQUEST))
+    code, out, _ = cli("run", "create_message", str(payload), "--events", env=connection_env)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [e["type"] for e in lines] == [name for name, _ in EVENTS if name != "ping"]
+
+
+async def _events(connector: Connector, seen: list[dict[str, Any]]) -> None:
+    async for event in connector.events("create_message", REQUEST):
+        seen.append(event)
+
+
+def run_events(connection: dict[str, Any], **changes: Any) -> tuple[list[dict[str, Any]], Exception | None]:
+    import asyncio
+
+    seen: list[dict[str, Any]] = []
+
+    async def go() -> Exception | None:
+        async with Connector(MANIFEST, {**connection, **changes}) as connector:
+            try:
+                await _events(connector, seen)
+            except Exception as exc:  # noqa: BLE001 - the test inspects it
+                return exc
+        return None
+
+    return seen, asyncio.run(go())
+
+
+def test_events_cut_after_some_were_handed_over_raise_and_are_not_retried(recorder: Recorder, connection: dict[str, Any]) -> None:
+    recorder.script(Answer(200, sse(*EVENTS[:8]), {"content-type": "text/event-stream"}))
+    seen, exc = run_events(connection, max_retries=2)
+    assert [e["type"] for e in seen][:2] == ["message_start", "content_block_start"]
+    assert exc is not None and getattr(exc, "type", "") == "connection_error"
+    assert len(recorder.requests) == 1  # events were handed over: no second request
+
+
+def test_events_retry_before_the_stream_starts(recorder: Recorder, connection: dict[str, Any]) -> None:
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    recorder.script(Answer(529, overloaded, {"retry-after-ms": "10"}), sse_answer())
+    seen, exc = run_events(connection, max_retries=1)
+    assert exc is None and seen[-1]["type"] == "message_stop"
+    assert len(recorder.requests) == 2
+
+
+def test_events_error_event_is_an_api_error(recorder: Recorder, connection: dict[str, Any]) -> None:
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    recorder.script(Answer(200, sse(*EVENTS[:3], ("error", error)), {"content-type": "text/event-stream"}))
+    seen, exc = run_events(connection)
+    assert len(seen) == 3 and getattr(exc, "type", "") == "api_error"
+    assert exc.details == error  # type: ignore[union-attr]
+
+
+def test_events_refuse_an_oversized_answer_and_close_it(recorder: Recorder, connection: dict[str, Any]) -> None:
+    recorder.script(Answer(200, "x" * 4096, {"content-type": "text/event-stream"}))
+    seen, exc = run_events(connection, max_response_bytes=1024)
+    assert seen == [] and getattr(exc, "type", "") == "response_too_large"

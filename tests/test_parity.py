@@ -1,0 +1,72 @@
+"""The sync client (httpx2's pool) and the async one (httpx2 on aiohttp) behave the same."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx2
+import pytest
+from conftest import MANIFEST, Recorder, refused_url
+
+from anthropic_connector import Connector, ConnectorError
+from anthropic_connector.transport_aiohttp import AiohttpTransport
+
+MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def run(mode: str, connection: dict[str, Any], name: str, payload: dict[str, Any]) -> Any:
+    """The output, or the error's type, from ``run`` or ``arun``."""
+
+    async def arun() -> Any:
+        async with Connector(MANIFEST, connection) as connector:
+            return (await connector.arun(name, payload)).output
+
+    try:
+        if mode == "sync":
+            with Connector(MANIFEST, connection) as connector:
+                return connector.run(name, payload).output
+        return asyncio.run(arun())
+    except ConnectorError as exc:
+        return exc.type
+
+
+MODES = pytest.mark.parametrize("mode", ["sync", "async"])
+
+
+@MODES
+def test_the_environments_proxy_is_used_by_both(mode: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", recorder.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    out = run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE)
+    assert out == {"ok": True}
+    (seen,) = recorder.requests
+    assert seen.target == "http://api.example.invalid/v1/messages"  # proxy form: the absolute URL
+    assert seen.headers["x-api-key"] == connection["api_key"]
+
+
+@MODES
+def test_no_proxy_is_honoured_by_both(mode: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    target = refused_url()
+    monkeypatch.setenv("HTTP_PROXY", recorder.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert run(mode, {**connection, "base_url": target}, "create_message", MESSAGE) == "connection_error"
+    assert recorder.requests == []
+
+
+@MODES
+def test_a_refused_connection_is_the_same_error(mode: str, connection: dict[str, Any]) -> None:
+    assert run(mode, {**connection, "base_url": refused_url()}, "create_message", MESSAGE) == "connection_error"
+
+
+@pytest.mark.parametrize("transport", [httpx2.AsyncHTTPTransport, AiohttpTransport])
+def test_a_header_that_cannot_be_written_is_a_local_protocol_error(transport: type, recorder: Recorder) -> None:
+    """Below the schema (which already refuses line breaks): both transports refuse, nothing sent."""
+
+    async def send() -> None:
+        async with httpx2.AsyncClient(transport=transport()) as client:
+            await client.get(recorder.url, headers={"x-a": "v\r\nx-injected: 1"})
+
+    with pytest.raises(httpx2.LocalProtocolError):
+        asyncio.run(send())
+    assert recorder.requests == []
