@@ -327,3 +327,11 @@ def test_an_unwritable_cache_only_costs_the_check(copy_of_manifest: Path, tmp_pa
     for _ in range(2):
         loaded = manifest_module.load(copy_of_manifest)
         assert loaded.operation("create_message").validator._fast is not None
+
+
+def test_the_cache_can_be_turned_off(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("ANTHROPIC_CONNECTOR_NO_CACHE", "1")
+    for _ in range(2):
+        assert manifest_module.load(copy_of_manifest).operation("create_message").validator._fast is not None
+    assert not (tmp_path / "cache").exists()

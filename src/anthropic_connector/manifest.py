@@ -5,22 +5,21 @@ nothing later has to wonder whether a schema or sample exists. Each schema is re
 (the one schema loader) and each validator compiled once, on first use.
 
 The deep checks (every schema against the draft-07 meta-schema, every sample against its
-schema) and the YAML parser cost a one-shot run about 20 ms and 6 MB, so, like Python's .pyc
-files, a passed check is remembered in the user's cache directory: the parsed manifest, under
-a SHA-256 of connector.yaml's bytes, with a stamp (a SHA-256 of the exact bytes of every file
-involved). Any change to any file means a new stamp, a fresh parse and a full check.
+schema) and the YAML parser cost a one-shot run about 20 ms and 6 MB, so a passed check is
+remembered (manifest_cache.py) with a stamp: a SHA-256 of the exact bytes of every file
+involved. Any change to any file means a new stamp, a fresh parse and a full check.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
+from .manifest_cache import Remembered
 from .validate import Validator, describe
 
 
@@ -74,11 +73,6 @@ class Manifest:
         except KeyError:
             known = ", ".join(self.operations)
             raise ConfigurationError(f"unknown operation {name!r} (known: {known})") from None
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "anthropic-connector"
 
 
 def _referenced(raw: Any) -> list[str] | None:
@@ -148,31 +142,6 @@ def _parse_yaml(path: Path, text: bytes) -> Any:
         raise ConfigurationError(f"{path}: is not valid YAML ({exc})") from None
 
 
-class _Remembered:
-    """The cache entry for one connector.yaml: its parsed content and the stamp it passed with."""
-
-    def __init__(self, text: bytes) -> None:
-        from . import __version__
-
-        key = hashlib.sha256(__version__.encode() + b"\0" + text).hexdigest()
-        self.path = _cache_dir() / f"manifest-{key}.json"
-        try:
-            entry = json.loads(self.path.read_bytes())
-            self.raw, self.stamp = entry["raw"], entry["stamp"]
-        except (OSError, ValueError, KeyError, TypeError):
-            self.raw, self.stamp = None, None
-
-    def save(self, raw: Any, stamp: str) -> None:
-        """Write atomically; a read-only home only costs the next run the same check."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps({"raw": raw, "stamp": stamp}), encoding="utf-8")
-            partial.replace(self.path)
-        except (OSError, TypeError, ValueError):
-            pass
-
-
 def load(path: str | Path | None = None) -> Manifest:
     """Load and check a manifest: its own schema, every schema it names, every sample."""
     from .operations import BUILDERS
@@ -182,7 +151,7 @@ def load(path: str | Path | None = None) -> Manifest:
         text = path.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
-    remembered = _Remembered(text)
+    remembered = Remembered(text)
     raw = remembered.raw if remembered.raw is not None else _parse_yaml(path, text)
     files = _Files(path.parent)
     names = _referenced(raw)

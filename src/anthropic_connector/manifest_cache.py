@@ -1,0 +1,53 @@
+"""Where a passed manifest check is remembered: the parsed connector.yaml and its stamp.
+
+Like Python's .pyc files: one small JSON file per connector.yaml content, in
+``$XDG_CACHE_HOME/anthropic-connector`` (``~/.cache`` by default). Set
+``ANTHROPIC_CONNECTOR_NO_CACHE=1`` to neither read nor write it (read-only or shared hosts);
+every load then parses and checks everything, as the first load does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _directory() -> Path | None:
+    if os.environ.get("ANTHROPIC_CONNECTOR_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "anthropic-connector"
+
+
+class Remembered:
+    """The entry for one connector.yaml: its parsed content and the stamp it passed with."""
+
+    def __init__(self, manifest_text: bytes) -> None:
+        from . import __version__
+
+        directory = _directory()
+        key = hashlib.sha256(__version__.encode() + b"\0" + manifest_text).hexdigest()
+        self.path = None if directory is None else directory / f"manifest-{key}.json"
+        self.raw: Any = None
+        self.stamp: str | None = None
+        if self.path is not None:
+            try:
+                entry = json.loads(self.path.read_bytes())
+                self.raw, self.stamp = entry["raw"], entry["stamp"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+
+    def save(self, raw: Any, stamp: str) -> None:
+        """Write atomically; a read-only home only costs the next run the same check."""
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps({"raw": raw, "stamp": stamp}), encoding="utf-8")
+            partial.replace(self.path)
+        except (OSError, TypeError, ValueError):
+            pass
