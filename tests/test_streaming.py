@@ -184,3 +184,32 @@ def test_events_refuse_an_oversized_answer_and_close_it(recorder: Recorder, conn
     recorder.script(Answer(200, "x" * 4096, {"content-type": "text/event-stream"}))
     seen, exc = run_events(connection, max_response_bytes=1024)
     assert seen == [] and getattr(exc, "type", "") == "response_too_large"
+
+
+def test_no_stream_whatever_its_bytes_crashes_the_cli(recorder: Recorder, cli: Any, connection_env: dict[str, str], tmp_path: Any) -> None:
+    """Hypothesis writes event streams from real event names, random JSON and random text:
+    every run ends in an output or an error envelope with its exit code, never a traceback."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from([name for name, _ in EVENTS] + ["error", "completion", "", "x"])
+    json_data = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["type", "index", "delta", "message", "content_block", "text", "error"]), inner, max_size=4),
+        max_leaves=8,
+    ).map(json.dumps)
+    real = st.sampled_from([json.dumps(data) for _, data in EVENTS])
+    data = real | json_data | st.text(max_size=20).filter(lambda t: "\n" not in t and "\r" not in t)
+    streams = st.lists(st.tuples(names, data), max_size=12).map(lambda events: "".join(f"event: {n}\ndata: {d}\n\n" for n, d in events))
+    payload = tmp_path / "in.json"
+    payload.write_text(json.dumps({**REQUEST, "stream": True}))
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(body=streams)
+    def check(body: str) -> None:
+        recorder.script(Answer(200, body, {"content-type": "text/event-stream"}))
+        code, out, _ = cli("run", "create_message", str(payload), "--max-retries", "0", env=connection_env)
+        assert code in (0, 4, 5), (code, out)
+        assert code == 0 or set(out) == {"error"}
+
+    check()
