@@ -29,8 +29,7 @@ _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop'
 
 @contextlib.contextmanager
 def _transport_errors(request: httpx2.Request) -> Iterator[None]:
-    """httpx2's failures as ours; messages name the URL, never a header value."""
-    where = f"{request.method} {request.url.copy_with(query=None)}"
+    """httpx2's failures as ours; messages name the URL (without its query), never a header."""
     try:
         yield
     except httpx2.LocalProtocolError as exc:
@@ -39,9 +38,13 @@ def _transport_errors(request: httpx2.Request) -> Iterator[None]:
             f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}]
         ) from None
     except httpx2.TimeoutException as exc:
-        raise errors.TimeoutError(f"{where} timed out ({type(exc).__name__})") from None
+        raise errors.TimeoutError(f"{_where(request)} timed out ({type(exc).__name__})") from None
     except httpx2.TransportError as exc:
-        raise errors.TransportError(f"{where} failed: {exc or type(exc).__name__}") from None
+        raise errors.TransportError(f"{_where(request)} failed: {exc or type(exc).__name__}") from None
+
+
+def _where(request: httpx2.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
 
 class _Reader:
