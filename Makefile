@@ -10,6 +10,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The form-generator tests render every schema with react-jsonschema-form in Node.js.
+FORMS := tests/forms/node_modules/.installed
+$(FORMS): tests/forms/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/forms --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the form-generator tests will be skipped"; fi
+
 .PHONY: install demo test bench clean
 install: $(VENV)/.installed
 
@@ -19,11 +26,11 @@ demo: $(VENV)/.installed
 		$(CLI) run $$op samples/$$op.input.json --sandbox || exit $$?; \
 	done
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(FORMS)
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .hypothesis
+	rm -rf $(VENV) .hypothesis tests/forms/node_modules
