@@ -144,7 +144,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         return self._session
 
     def _proxy_for(self, url: httpx2.URL) -> str | None:
-        if not self._proxies or urllib.request.proxy_bypass_environment(url.host, self._proxies):
+        if not self._proxies or urllib.request.proxy_bypass_environment(url.host, self._proxies):  # type: ignore[attr-defined]
             return None
         return self._proxies.get(url.scheme)
 

@@ -20,7 +20,7 @@ def _spell(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _query(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _query(values: dict[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
     """Query pairs; a list repeats the key."""
     return [(k, _spell(item)) for k, v in values.items() for item in (v if isinstance(v, list) else [v])]
 

@@ -121,12 +121,24 @@ class Sandbox:
 
     # -- endpoints -------------------------------------------------------------------------
 
-    def _messages(self, call: _Call) -> Reply:
+    def _checked(self, call: _Call, problem_in: Callable[[dict[str, Any]], str | None], *, legacy_api: bool) -> tuple[dict[str, Any], Model] | Reply:
+        """The request body and its model, or the error reply the real API would give."""
         body = _json_object(call.body)
-        problem = validate.messages(body, call.version) if isinstance(body, dict) else body
-        model = problem or self._model_for_inference(body["model"], legacy_api=False)
+        if isinstance(body, str):
+            return self._error(call, 400, body)
+        problem = problem_in(body)
+        if problem:
+            return self._error(call, 400, problem)
+        model = self._model_for_inference(body["model"], legacy_api=legacy_api)
         if isinstance(model, str):
             return self._model_error(call, model)
+        return body, model
+
+    def _messages(self, call: _Call) -> Reply:
+        checked = self._checked(call, lambda body: validate.messages(body, call.version), legacy_api=False)
+        if isinstance(checked, Reply):
+            return checked
+        body, model = checked
         msgs = body["messages"]
         user_turns = [m for m in msgs if m["role"] == "user"]
         prompt = replies.block_text(user_turns[-1]["content"]) if user_turns else ""
@@ -156,20 +168,18 @@ class Sandbox:
         return self._json(call, 200, message)
 
     def _count_tokens(self, call: _Call) -> Reply:
-        body = _json_object(call.body)
-        problem = validate.messages(body, call.version, count_only=True) if isinstance(body, dict) else body
-        model = problem or self._model_for_inference(body["model"], legacy_api=False)
-        if isinstance(model, str):
-            return self._model_error(call, model)
+        checked = self._checked(call, lambda body: validate.messages(body, call.version, count_only=True), legacy_api=False)
+        if isinstance(checked, Reply):
+            return checked
+        body, _ = checked
         count = replies.input_tokens(body.get("system"), body["messages"], body.get("tools"))
         return self._json(call, 200, {"input_tokens": count})
 
     def _complete(self, call: _Call) -> Reply:
-        body = _json_object(call.body)
-        problem = validate.completion(body) if isinstance(body, dict) else body
-        model = problem or self._model_for_inference(body["model"], legacy_api=True)
-        if isinstance(model, str):
-            return self._model_error(call, model)
+        checked = self._checked(call, validate.completion, legacy_api=True)
+        if isinstance(checked, Reply):
+            return checked
+        body, model = checked
         prompt: str = body["prompt"]
         turn = prompt[prompt.rfind("\n\nHuman:") + 8 : prompt.rfind("\n\nAssistant:")]
         seed = replies.digest("complete", body["model"], prompt)
@@ -195,15 +205,16 @@ class Sandbox:
         wanted = {v for key in ("lifecycle", "lifecycle[]") for raw in q.get(key, []) for v in raw.split(",")}
         items = [m for m in ORDERED if m.lifecycle in (wanted or {"active", "deprecated"})]
         ids = [m.id for m in items]
-        cursor = q.get("after_id", q.get("before_id", [None]))[0]
+        after, before = q.get("after_id", [None])[0], q.get("before_id", [None])[0]
+        cursor = after if after is not None else before
         if cursor is not None and cursor not in ids:
             return self._error(call, 400, f"Invalid cursor: {cursor}")
         size = int(limit)
-        if "after_id" in q:
-            start = ids.index(cursor) + 1
+        if after is not None:
+            start = ids.index(after) + 1
             page, has_more = items[start : start + size], start + size < len(items)
-        elif "before_id" in q:
-            end = ids.index(cursor)
+        elif before is not None:
+            end = ids.index(before)
             page, has_more = items[max(0, end - size) : end], end - size > 0
         else:
             page, has_more = items[:size], size < len(items)

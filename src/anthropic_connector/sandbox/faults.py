@@ -112,9 +112,9 @@ class FaultPlan:
         requested = parse(header) if header else None
         with self._lock:
             queued = self._next_queued()
-            if requested is None:
+            if header is None or requested is None:
                 return queued
-            seen = self._seen[header] = self._seen.get(header, 0) + 1  # type: ignore[index]
+            seen = self._seen[header] = self._seen.get(header, 0) + 1
         return requested if requested.times is None or seen <= requested.times else None
 
     def _next_queued(self) -> Fault | None:

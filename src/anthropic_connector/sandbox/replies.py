@@ -65,7 +65,8 @@ def invent_text(seed: str) -> str:
         block = hashlib.sha256(block).digest()
         stream += block
     count = 24 + stream[0] % 40
-    words, sentence = [], []
+    words: list[str] = []
+    sentence: list[str] = []
     for i in range(count):
         word = _WORDS[stream[i + 1] % len(_WORDS)]
         sentence.append(word.capitalize() if not sentence else word)

@@ -101,8 +101,8 @@ class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, options: SandboxOptions | None = None) -> None:
         self.sandbox = Sandbox(options)
         self._httpd = _HTTPServer((host, port), self.sandbox)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.url = f"http://{bound_host!s}:{bound_port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="anthropic-sandbox", daemon=True)
         self._thread.start()
 
