@@ -1,4 +1,4 @@
-"""AiohttpTransport: httpx2's transport contract on aiohttp's pool (limits, fairness, errors)."""
+"""AiohttpTransport: httpx2's transport contract on aiohttp's pool (limits, errors)."""
 
 from __future__ import annotations
 
@@ -55,31 +55,6 @@ def test_max_connections_caps_requests_in_flight(recorder: Recorder) -> None:
     paths = [f"/r{i}" for i in range(8)]
     assert gather(recorder.url, paths, AiohttpTransport(limits=httpx2.Limits(max_connections=2))) == paths
     assert script.most == 2
-
-
-def test_waiting_requests_are_served_first_come_first_served(recorder: Recorder) -> None:
-    """Three workers each send three requests in a row through one connection: a worker that
-    just got its answer queues behind the others instead of taking the connection again."""
-    recorder.script(InFlight(0.02))
-
-    async def worker(client: httpx2.AsyncClient, name: str) -> None:
-        for n in range(3):
-            await client.get(f"{recorder.url}/{name}-{n}")
-
-    async def main() -> None:
-        async with httpx2.AsyncClient(transport=AiohttpTransport(limits=httpx2.Limits(max_connections=1))) as client:
-            await asyncio.gather(*(worker(client, name) for name in "abc"))
-
-    asyncio.run(main())
-    order = [r.path[1] for r in recorder.requests]
-    assert order == list("abcabcabc")
-
-
-def test_no_free_connection_within_the_pool_timeout_is_a_pool_timeout(recorder: Recorder) -> None:
-    recorder.script(InFlight(0.5))
-    timeout = httpx2.Timeout(5.0, pool=0.1)
-    out = gather(recorder.url, ["/a", "/b"], AiohttpTransport(limits=httpx2.Limits(max_connections=1)), stagger=0.01, timeout=timeout)
-    assert out == ["/a", httpx2.PoolTimeout]
 
 
 @pytest.mark.parametrize(

@@ -26,21 +26,38 @@ log = logging.getLogger("anthropic_connector")
 
 _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop's origin
 
+# Async requests in flight at once (httpx2's default pool size); more wait their turn, first
+# come first served, before they reach the HTTP client: at c=256 this holds 1 MB less than
+# waiting inside the pool, and runs 15 % faster (bench/).
+MAX_IN_FLIGHT = 100
 
-@contextlib.contextmanager
-def _transport_errors(request: httpx2.Request) -> Iterator[None]:
-    """httpx2's failures as ours; messages name the URL (without its query), never a header."""
-    try:
-        yield
-    except httpx2.LocalProtocolError as exc:
-        # The request itself cannot be written (a header with a line break, say): nothing left.
-        raise errors.ValidationError(
-            f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}]
-        ) from None
-    except httpx2.TimeoutException as exc:
-        raise errors.TimeoutError(f"{_where(request)} timed out ({type(exc).__name__})") from None
-    except httpx2.TransportError as exc:
-        raise errors.TransportError(f"{_where(request)} failed: {exc or type(exc).__name__}") from None
+
+class _transport_errors:
+    """httpx2's failures as ours, in a ``with`` or an ``async with``; messages name the URL
+    (without its query), never a header."""
+
+    def __init__(self, request: httpx2.Request) -> None:
+        self.request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, httpx2.LocalProtocolError):
+            # The request itself cannot be written (a header with a line break, say): nothing left.
+            raise errors.ValidationError(
+                f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}]
+            ) from None
+        if isinstance(exc, httpx2.TimeoutException):
+            raise errors.TimeoutError(f"{_where(self.request)} timed out ({type(exc).__name__})") from None
+        if isinstance(exc, httpx2.TransportError):
+            raise errors.TransportError(f"{_where(self.request)} failed: {exc or type(exc).__name__}") from None
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        self.__exit__(kind, exc, tb)
 
 
 def _where(request: httpx2.Request) -> str:
@@ -118,6 +135,7 @@ class Dispatcher:
         connection: Connection,
         transport: httpx2.BaseTransport | None = None,
         async_transport: httpx2.AsyncBaseTransport | None = None,
+        max_in_flight: int | None = MAX_IN_FLIGHT,
     ) -> None:
         self.connection = connection
         self._auth = ConnectionAuth(connection)
@@ -125,6 +143,8 @@ class Dispatcher:
         self._async_transport = async_transport
         self._client: httpx2.Client | None = None
         self._aclient: httpx2.AsyncClient | None = None
+        self._max_in_flight = max_in_flight
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @property
     def client(self) -> httpx2.Client:
@@ -188,6 +208,31 @@ class Dispatcher:
 
     # -- async --------------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _turn(self, call: Call) -> AsyncIterator[None]:
+        """A place among max_in_flight requests (asyncio.Semaphore is fair: first come, first
+        served), waited for no longer than the call's pool timeout."""
+        if self._max_in_flight is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Semaphore(self._max_in_flight))
+        gate = self._turns[1]
+        if gate.locked():
+            try:
+                await asyncio.wait_for(gate.acquire(), call.request.extensions.get("timeout", {}).get("pool"))
+            except asyncio.TimeoutError:
+                raise errors.TimeoutError(
+                    f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
+                ) from None
+        else:
+            await gate.acquire()
+        try:
+            yield
+        finally:
+            gate.release()
+
     async def asend(self, call: Call) -> output.Result:
         """``send`` on the async client."""
         attempt = 0
@@ -202,7 +247,7 @@ class Dispatcher:
             await asyncio.sleep(wait)
 
     async def _aattempt(self, call: Call, attempt: int) -> output.Result:
-        with _transport_errors(call.request):
+        async with self._turn(call), _transport_errors(call.request):
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
@@ -222,26 +267,27 @@ class Dispatcher:
         Attempts are retried only until the stream starts: once an event has been handed over,
         a failure is raised, never papered over by a second request.
         """
-        attempt = 0
-        while True:
+        async with self._turn(call):
+            attempt = 0
+            while True:
+                try:
+                    response, reader = await self._aopen_stream(call, attempt)
+                    break
+                except errors.ConnectorError as exc:
+                    wait = _retry_wait(exc, call, attempt)
+                    if wait is None:
+                        raise
+                attempt += 1
+                await asyncio.sleep(wait)
             try:
-                response, reader = await self._aopen_stream(call, attempt)
-                break
-            except errors.ConnectorError as exc:
-                wait = _retry_wait(exc, call, attempt)
-                if wait is None:
-                    raise
-            attempt += 1
-            await asyncio.sleep(wait)
-        try:
-            with _transport_errors(call.request):
-                async for line in response.aiter_lines():
-                    data = reader.line(line)
-                    if data is not None:
-                        yield data
-                reader.result()  # raises when the stream ended before its final event
-        finally:
-            await response.aclose()
+                async with _transport_errors(call.request):
+                    async for line in response.aiter_lines():
+                        data = reader.line(line)
+                        if data is not None:
+                            yield data
+                    reader.result()  # raises when the stream ended before its final event
+            finally:
+                await response.aclose()
 
     async def _aopen_stream(self, call: Call, attempt: int) -> tuple[httpx2.Response, _Reader]:
         """An open 2xx event stream and its reader, or the ConnectorError the answer amounts to."""

@@ -15,7 +15,7 @@ import httpx2
 
 from . import manifest as manifest_module
 from .connection import Connection
-from .dispatch import Dispatcher
+from .dispatch import MAX_IN_FLIGHT, Dispatcher
 from .errors import ConfigurationError
 from .manifest import Manifest
 from .operations import build
@@ -24,7 +24,11 @@ from .validate import describe
 
 
 class Connector:
-    """One loaded manifest and one connection; reuse it for many runs (it pools connections)."""
+    """One loaded manifest and one connection; reuse it for many runs (it pools connections).
+
+    ``max_in_flight`` caps the async runs sending at once (None: no cap); the others wait their
+    turn, first come first served.
+    """
 
     def __init__(
         self,
@@ -34,6 +38,7 @@ class Connector:
         transport: httpx2.BaseTransport | None = None,
         async_transport: httpx2.AsyncBaseTransport | None = None,
         sandbox: bool = False,
+        max_in_flight: int | None = MAX_IN_FLIGHT,
     ) -> None:
         self.manifest = manifest or manifest_module.load()
         if connection is None:
@@ -51,7 +56,7 @@ class Connector:
                 "or use the sandbox"
             )
         self.connection = connection
-        self._dispatcher = Dispatcher(connection, transport, async_transport)
+        self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight)
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:

@@ -18,10 +18,9 @@ What a caller may rely on:
   TCP connect, ``read`` to each read, ``pool`` to waiting for a free connection plus connect.
 * Exactly httpx2's headers are sent: aiohttp adds none of its own, decompresses nothing and
   keeps no cookies (httpx2 does those). Redirects are not followed here (httpx2 decides).
-* ``httpx2.Limits``: ``max_connections`` caps the requests in flight (None: no cap), served
-  first come first served, with httpx2's ``pool`` timeout for the wait; ``keepalive_expiry`` is
-  the idle time; aiohttp keeps every idle connection, so ``max_keepalive_connections`` has no
-  counterpart.
+* ``httpx2.Limits`` maps onto aiohttp's pool: ``max_connections`` is its connection cap (None:
+  no cap), ``keepalive_expiry`` the idle time; aiohttp keeps every idle connection, so
+  ``max_keepalive_connections`` has no counterpart.
 
 The aiohttp session is made on first use, in the running event loop; a transport used again
 from a new event loop makes a new session there.
@@ -40,10 +39,10 @@ from yarl import URL
 
 __all__ = ["AiohttpTransport"]
 
-# httpx2's own default of 100 requests in flight; more wait their turn, first come first
-# served. bench/, c=256: 3,700 req/s, p99 0.09 s, 49.6 MB; with the official SDK's cap of
-# 1,000 the same speed in 51.8 MB. Hosts that keep more model calls open pass their own Limits.
-DEFAULT_LIMITS = httpx2.Limits(max_connections=100, keepalive_expiry=30.0)
+# No cap of its own: the connector's dispatcher admits at most max_in_flight requests, first
+# come first served, before they are even built (aiohttp's own limit is not fair: a task that
+# just released a connection takes it again ahead of older waiters).
+DEFAULT_LIMITS = httpx2.Limits(max_connections=None, keepalive_expiry=30.0)
 
 # aiohttp would otherwise add these when httpx2's request lacks them; httpx2 already decided.
 _NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
@@ -75,12 +74,11 @@ def _translated(exc: BaseException, request: httpx2.Request) -> httpx2.Transport
 class _Body(httpx2.AsyncByteStream):
     """The response body as aiohttp receives it; errors while reading become httpx2's."""
 
-    __slots__ = ("_response", "_request", "_gate")
+    __slots__ = ("_response", "_request")
 
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx2.Request, gate: asyncio.Semaphore | None) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx2.Request) -> None:
         self._response = response
         self._request = request
-        self._gate = gate
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -92,9 +90,6 @@ class _Body(httpx2.AsyncByteStream):
     async def aclose(self) -> None:
         # Back to the pool when the body was read to its end; closed otherwise.
         self._response.release()
-        if self._gate is not None:
-            self._gate.release()
-            self._gate = None
 
 
 class AiohttpTransport(httpx2.AsyncBaseTransport):
@@ -116,13 +111,12 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
         self._proxies: dict[str, str] = {}
-        self._gate: asyncio.Semaphore | None = None
 
     def _session_here(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None or (self._owns_session and loop is not self._loop):
             connector = aiohttp.TCPConnector(
-                limit=0,  # the gate below holds the limit, fairly
+                limit=self._limits.max_connections or 0,
                 limit_per_host=0,
                 keepalive_timeout=self._limits.keepalive_expiry if self._limits.keepalive_expiry is not None else 30.0,
                 ssl=self._ssl,
@@ -135,9 +129,6 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 timeout=aiohttp.ClientTimeout(total=None),
             )
             self._loop = loop
-            # First come, first served: aiohttp's own limit lets a task that just released a
-            # connection take it again ahead of older waiters (p99 2 s at c=256 against 0.1 s).
-            self._gate = asyncio.Semaphore(self._limits.max_connections) if self._limits.max_connections else None
             # HTTP(S)_PROXY / NO_PROXY, as httpx2 honours them. Not aiohttp's trust_env, which
             # would also put ~/.netrc credentials into an Authorization header.
             self._proxies = urllib.request.getproxies_environment()
@@ -160,15 +151,6 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 self._timeouts[key] = timeout
         return timeout
 
-    @staticmethod
-    async def _wait_turn(gate: asyncio.Semaphore, request: httpx2.Request) -> None:
-        """A place among max_connections, within httpx2's pool timeout."""
-        pool = (request.extensions.get("timeout") or {}).get("pool")
-        try:
-            await asyncio.wait_for(gate.acquire(), pool)
-        except asyncio.TimeoutError:
-            raise httpx2.PoolTimeout("no connection free within the pool timeout", request=request) from None
-
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         session = self._session_here()
         headers = [(k, v) for k, v in request.headers.multi_items() if k != "transfer-encoding"]
@@ -176,9 +158,6 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
             data: Any = request.content or None
         except httpx2.RequestNotRead:
             data = _upload(request.stream)  # type: ignore[arg-type]  # aiohttp sends it chunked
-        gate = self._gate
-        if gate is not None:
-            await self._wait_turn(gate, request)
         try:
             response = await session.request(
                 request.method,
@@ -190,18 +169,14 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 server_hostname=request.extensions.get("sni_hostname"),
                 proxy=self._proxy_for(request.url),
             )
-        except BaseException as exc:
-            if gate is not None:
-                gate.release()
-            if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
-                raise _translated(exc, request) from exc
-            if isinstance(exc, ValueError):  # aiohttp refuses a header it cannot write (line breaks...)
-                raise httpx2.LocalProtocolError(str(exc), request=request) from exc
-            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise _translated(exc, request) from exc
+        except ValueError as exc:  # aiohttp refuses a header it cannot write (line breaks...)
+            raise httpx2.LocalProtocolError(str(exc), request=request) from exc
         return httpx2.Response(
             response.status,
             headers=response.raw_headers,
-            stream=_Body(response, request, gate),
+            stream=_Body(response, request),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode("latin-1", "replace")},
         )
 
