@@ -69,8 +69,15 @@ def _async_connector(url: str, stream: bool, **kwargs: Any) -> tuple[Callable[[]
 
 
 def connector_async(url: str, concurrency: int, stream: bool) -> Any:
-    """The connector as shipped: httpx2's default async pool."""
+    """The connector as shipped: httpx2 on aiohttp's pool, at most 100 runs in flight (FIFO)."""
     return _async_connector(url, stream)
+
+
+def connector_async_httpx2(url: str, concurrency: int, stream: bool) -> Any:
+    """The connector on httpx2's own async pool (its default Limits): what aiohttp replaced."""
+    import httpx2
+
+    return _async_connector(url, stream, async_transport=httpx2.AsyncHTTPTransport())
 
 
 def _tuned_limits(concurrency: int) -> Any:
@@ -83,14 +90,7 @@ def connector_async_limits(url: str, concurrency: int, stream: bool) -> Any:
     """httpx2's own pool with every connection kept alive (Limits sized to the concurrency)."""
     import httpx2
 
-    return _async_connector(url, stream, async_transport=httpx2.AsyncHTTPTransport(limits=_tuned_limits(concurrency)))
-
-
-def connector_async_aiohttp(url: str, concurrency: int, stream: bool) -> Any:
-    """The connector on transport_aiohttp.AiohttpTransport (httpx2's API, aiohttp's pool)."""
-    from anthropic_connector.transport_aiohttp import AiohttpTransport
-
-    return _async_connector(url, stream, async_transport=AiohttpTransport())
+    return _async_connector(url, stream, async_transport=httpx2.AsyncHTTPTransport(limits=_tuned_limits(concurrency)), max_in_flight=None)
 
 
 # -- the official SDK ---------------------------------------------------------------------------
@@ -231,7 +231,7 @@ CLIENTS: dict[str, Callable[[str, int, bool], Any]] = {
     "connector-sync": connector_sync,
     "connector-async": connector_async,
     "connector-async-limits": connector_async_limits,
-    "connector-async-aiohttp": connector_async_aiohttp,
+    "connector-async-httpx2": connector_async_httpx2,
     "sdk-sync": sdk_sync,
     "sdk-async": sdk_async,
     "sdk-async-aiohttp": sdk_async_aiohttp,

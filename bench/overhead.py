@@ -61,7 +61,7 @@ def sync_overhead(url: str, n: int, rounds: int) -> dict[str, float]:
 
 async def async_overhead(url: str, n: int, rounds: int) -> dict[str, float]:
     raw, raw_close = CLIENTS["httpx2-async-aiohttp"](url, 1, False)
-    conn, conn_close = CLIENTS["connector-async-aiohttp"](url, 1, False)
+    conn, conn_close = CLIENTS["connector-async"](url, 1, False)
     try:
         for send in (raw, conn):
             await _acpu_per_request(send, 100)

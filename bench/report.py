@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("anthropic-connector", "httpx2", "httpcore2", "h11", "aiohttp", "anthropic", "jsonschema", "PyYAML")
+PACKAGES = ("anthropic-connector", "httpx2", "httpcore2", "h11", "aiohttp", "anthropic", "jsonschema", "jsonschema-rs", "PyYAML")
 TARGETS = {
     "oneshot": 7.0,  # SDK one-shot process time / CLI's, at least
     "async64": 3.0,  # connector async requests/s at c=64 / SDK's, at least
@@ -25,9 +25,9 @@ README_BEGIN, README_END = "<!-- bench:ratios:begin -->", "<!-- bench:ratios:end
 LABELS = {
     "upstream-wrk": "upstream limit (wrk, fake API)",
     "connector-sync": "connector, library sync (`run`)",
-    "connector-async": "connector, library async (`arun`), as shipped",
-    "connector-async-limits": "connector async, httpx2 Limits = concurrency",
-    "connector-async-aiohttp": "connector async, AiohttpTransport",
+    "connector-async": "connector, library async (`arun`), as shipped (httpx2 on aiohttp)",
+    "connector-async-limits": "connector async on httpx2's pool, Limits = concurrency",
+    "connector-async-httpx2": "connector async on httpx2's own pool (default Limits)",
     "sdk-sync": "official SDK, sync",
     "sdk-async": "official SDK, async (default)",
     "sdk-async-aiohttp": "official SDK, async, DefaultAioHttpClient",
@@ -126,7 +126,7 @@ def verdicts(data: dict[str, Any]) -> list[dict[str, Any]]:
     add("one-shot `run` vs SDK process", one and one["sdk"]["wall"] / one["cli"]["wall"], TARGETS["oneshot"], True, "×",
         "median wall time, SDK script / CLI")
     sdk64 = _find(rows, "sdk-async", 64)
-    for client in ("connector-async-aiohttp", "connector-async"):
+    for client in ("connector-async",):
         row = _find(rows, client, 64)
         add(f"async c=64 throughput vs SDK ({LABELS[client]})", row and sdk64 and row["rps"] / sdk64["rps"], TARGETS["async64"], True, "×",
             "requests/s ratio, same run")
@@ -134,11 +134,11 @@ def verdicts(data: dict[str, Any]) -> list[dict[str, Any]]:
     for mode, label in (("sync", "sync `run` over raw httpx2.Client"), ("async", "async `arun` over raw httpx2 on AiohttpTransport")):
         add(f"connector CPU overhead, {label}", (overhead.get(mode) or {}).get("overhead_us"), TARGETS["overhead"], False, " µs/req",
             "process_time difference, sequential")
-    for client in ("connector-async-aiohttp", "connector-async"):
+    for client in ("connector-async",):
         row = _find(rows, client, 64, stream=True)
         add(f"streaming CPU per SSE event, c=64 ({LABELS[client]})", row and row["cpu_us_per_event"], TARGETS["stream"], False, " µs/event",
             f"process CPU / ({data['events_per_stream']} events × requests)")
-    for client in ("connector-async-aiohttp", "connector-async"):
+    for client in ("connector-async",):
         row = _find(rows, client, 256)
         add(f"peak RSS at c=256 ({LABELS[client]})", row and row["maxrss_mb"], TARGETS["rss256"], False, " MB", "ru_maxrss of the row's process")
     return out

@@ -40,10 +40,10 @@ EVENTS_PER_STREAM = DELTAS + 6  # + message_start, content_block_start, ping, bl
 TIME_BUDGET = 285.0  # seconds: rows still to run after this are skipped, and said so
 
 ROWS: list[tuple[str, int, bool]] = [
-    *((c, 1, False) for c in ("connector-sync", "connector-async", "connector-async-aiohttp", "sdk-sync", "sdk-async", "httpx2-sync", "httpx2-async", "aiohttp")),
-    *((c, 64, False) for c in ("connector-async", "connector-async-limits", "connector-async-aiohttp", "sdk-async", "sdk-async-aiohttp", "httpx2-async", "httpx2-async-limits", "httpx2-async-aiohttp", "aiohttp")),
-    *((c, 256, False) for c in ("connector-async", "connector-async-limits", "connector-async-aiohttp", "sdk-async", "httpx2-async", "httpx2-async-aiohttp", "aiohttp")),
-    *((c, 64, True) for c in ("connector-async", "connector-async-aiohttp", "sdk-async", "httpx2-async", "httpx2-async-aiohttp")),
+    *((c, 1, False) for c in ("connector-sync", "connector-async", "connector-async-httpx2", "sdk-sync", "sdk-async", "httpx2-sync", "httpx2-async", "aiohttp")),
+    *((c, 64, False) for c in ("connector-async", "connector-async-limits", "connector-async-httpx2", "sdk-async", "sdk-async-aiohttp", "httpx2-async", "httpx2-async-limits", "httpx2-async-aiohttp", "aiohttp")),
+    *((c, 256, False) for c in ("connector-async", "connector-async-limits", "connector-async-httpx2", "sdk-async", "httpx2-async", "httpx2-async-aiohttp", "aiohttp")),
+    *((c, 64, True) for c in ("connector-async", "connector-async-httpx2", "sdk-async", "httpx2-async", "httpx2-async-aiohttp")),
 ]
 
 
