@@ -348,3 +348,11 @@ def test_raw_output_matches_its_schema(recorder: Recorder, connection: dict[str,
     recorder.script(Answer(404, {"type": "error"}, {"request-id": "req_1"}))
     output = raw(connection).output
     assert MANIFEST.operation("raw_http_request").output_validator.errors(output) == []
+
+
+def test_a_body_that_cannot_be_decoded_is_a_connection_error(cli: Any, recorder: Recorder, connection_env: dict[str, str], tmp_path: Path) -> None:
+    recorder.script(Answer(200, b"this is not gzip", {"content-encoding": "gzip", "content-type": "application/json"}))
+    payload = tmp_path / "in.json"
+    payload.write_text('{"method": "GET", "url": {"endpoint": "/v1/models"}}')
+    code, out, _ = cli("run", "raw_http_request", str(payload), "--max-retries", "0", env=connection_env)
+    assert code == 5 and out["error"]["type"] == "connection_error"

@@ -4,6 +4,7 @@ and a run waits for its turn no longer than its timeout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from conftest import MANIFEST, Recorder
@@ -83,3 +84,44 @@ def test_events_hold_their_turn_for_the_whole_stream(recorder: Recorder, connect
 
     order = asyncio.run(main())
     assert order.index("x:message_stop") < order.index("y:message_start")
+
+
+def test_a_run_cancelled_while_it_waits_never_takes_its_turn() -> None:
+    from anthropic_connector.dispatch import _acquire_within
+
+    async def main() -> bool:
+        gate = asyncio.Semaphore(1)
+        await gate.acquire()
+        waiter = asyncio.ensure_future(_acquire_within(gate, 5))
+        await asyncio.sleep(0)
+        gate.release()
+        waiter.cancel()  # in the same loop iteration as the release
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            pass
+        return gate.locked()
+
+    assert asyncio.run(main()) is False  # the place went back, not to a cancelled task
+
+
+def test_waiting_for_a_turn_is_not_retried(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """A run nested inside a stream that holds the only turn fails after one timeout, not after
+    each retry's timeout again."""
+    from test_streaming import REQUEST, sse_answer
+
+    recorder.script(sse_answer())
+
+    async def main() -> tuple[str, float]:
+        async with Connector(MANIFEST, {**connection, "max_retries": 2}, max_in_flight=1) as connector:
+            async with contextlib.aclosing(connector.events("create_message", REQUEST)) as events:
+                async for _ in events:
+                    started = asyncio.get_running_loop().time()
+                    try:
+                        await connector.arun("raw_http_request", raw("/inner"), timeout=0.3)
+                    except ConnectorError as exc:
+                        return exc.type, asyncio.get_running_loop().time() - started
+        return "no error", 0.0
+
+    kind, waited = asyncio.run(main())
+    assert kind == "timeout_error" and 0.3 <= waited < 1.0

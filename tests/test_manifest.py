@@ -335,3 +335,28 @@ def test_the_cache_can_be_turned_off(copy_of_manifest: Path, tmp_path: Path, mon
     for _ in range(2):
         assert manifest_module.load(copy_of_manifest).operation("create_message").validator._fast is not None
     assert not (tmp_path / "cache").exists()
+
+
+def test_an_altered_cache_entry_is_never_trusted(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    manifest_module.load(copy_of_manifest)
+    (entry,) = (tmp_path / "cache" / "anthropic-connector").glob("manifest-*.json")
+    good = json.loads(entry.read_text())
+    tampered = json.loads(entry.read_text())
+    tampered["raw"]["operations"][1]["request"]["path"] = "/v1/elsewhere"
+    for altered in ({"raw": {"operations": []}, "stamp": "0"}, tampered):
+        entry.write_text(json.dumps(altered))
+        loaded = manifest_module.load(copy_of_manifest)
+        assert loaded.operation("create_message").path == "/v1/messages"
+        assert loaded.operation("create_message").validator._fast is not None  # checked again
+    assert json.loads(entry.read_text()) == good  # and the entry is written anew
+
+
+def test_schemas_are_held_to_draft_07_whatever_they_declare() -> None:
+    from anthropic_connector.validate import Validator
+
+    assert Validator.meta_errors({"properties": {"a": {"additionalItems": "x"}}})  # valid in 2020-12, not in draft-07
+    assert Validator.meta_errors({"$schema": "https://example.invalid/custom", "type": 5})
+    assert Validator.meta_errors({"type": "object"}) == []

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import MANIFEST, Recorder, refused_url
+from conftest import MANIFEST, Answer, Recorder, refused_url
 
 from anthropic_connector import Connector, ConnectorError
 from anthropic_connector.transport_aiohttp import AiohttpTransport
@@ -70,3 +70,39 @@ def test_a_header_that_cannot_be_written_is_a_local_protocol_error(transport: ty
     with pytest.raises(httpx2.LocalProtocolError):
         asyncio.run(send())
     assert recorder.requests == []
+
+
+@MODES
+def test_proxy_credentials_go_in_a_header_and_never_into_an_error(mode: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    host_port = recorder.url.removeprefix("http://")
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:s3cret@{host_port}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://user:s3cret@{host_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == {"ok": True}
+    assert recorder.requests[0].headers["proxy-authorization"] == "Basic dXNlcjpzM2NyZXQ="  # user:s3cret
+
+    recorder.reset()
+    recorder.script(Answer(407, "", {"proxy-authenticate": 'Basic realm="proxy"'}))
+
+    async def arun() -> Any:
+        async with Connector(MANIFEST, {**connection, "base_url": "https://api.example.invalid"}) as connector:
+            return await connector.arun("create_message", MESSAGE)
+
+    with pytest.raises(ConnectorError) as caught:
+        if mode == "sync":
+            with Connector(MANIFEST, {**connection, "base_url": "https://api.example.invalid"}) as connector:
+                connector.run("create_message", MESSAGE)
+        else:
+            asyncio.run(arun())
+    assert recorder.requests[0].method == "CONNECT"
+    assert "s3cret" not in caught.value.message and "s3cret" not in repr(caught.value.details)
+
+
+def test_all_proxy_and_no_proxy_wildcards_as_httpx2_reads_them(recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.setenv("ALL_PROXY", recorder.url)
+    monkeypatch.setenv("NO_PROXY", "*.bypassed.invalid")
+    assert run("async", {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == {"ok": True}
+    assert run("async", {**connection, "base_url": "http://api.bypassed.invalid"}, "create_message", MESSAGE) == "connection_error"
+    assert [r.target for r in recorder.requests] == ["http://api.example.invalid/v1/messages"]

@@ -113,6 +113,8 @@ MALFORMED = {
     "delta without index": sse(START, ("content_block_delta", {"type": "content_block_delta"})),
     "data not an object": sse(START, ("message_delta", "[1, 2]")),
     "no message_start": sse(EVENTS[1]),
+    "delta for a block never started, then message_stop": sse(START, ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "x"}}), ("message_stop", {"type": "message_stop"})),
+    "tool input cut mid-JSON, then message_stop": sse(START, EVENTS[11], ("content_block_delta", {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"a\":"}}), ("message_stop", {"type": "message_stop"})),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from typing import Any, AsyncIterator, Iterator
 
@@ -50,14 +51,24 @@ class _transport_errors:
             ) from None
         if isinstance(exc, httpx2.TimeoutException):
             raise errors.TimeoutError(f"{_where(self.request)} timed out ({type(exc).__name__})") from None
-        if isinstance(exc, httpx2.TransportError):
-            raise errors.TransportError(f"{_where(self.request)} failed: {exc or type(exc).__name__}") from None
+        if isinstance(exc, httpx2.RequestError):  # refused, dropped, or a body that cannot be decoded
+            raise errors.TransportError(f"{_where(self.request)} failed: {str(exc) or type(exc).__name__}") from None
 
     async def __aenter__(self) -> None:
         return None
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.__exit__(kind, exc, tb)
+
+
+async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
+    """gate.acquire() with a deadline that a cancellation cannot slip past (wait_for before
+    Python 3.11 can return a won acquire to a task that was cancelled meanwhile)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            await gate.acquire()
+    else:  # pragma: no cover - Python 3.10
+        await asyncio.wait_for(gate.acquire(), seconds)
 
 
 def _where(request: httpx2.Request) -> str:
@@ -221,7 +232,7 @@ class Dispatcher:
         gate = self._turns[1]
         if gate.locked():
             try:
-                await asyncio.wait_for(gate.acquire(), call.request.extensions.get("timeout", {}).get("pool"))
+                await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
             except asyncio.TimeoutError:
                 raise errors.TimeoutError(
                     f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
@@ -234,20 +245,22 @@ class Dispatcher:
             gate.release()
 
     async def asend(self, call: Call) -> output.Result:
-        """``send`` on the async client."""
-        attempt = 0
-        while True:
-            try:
-                return await self._aattempt(call, attempt)
-            except errors.ConnectorError as exc:
-                wait = _retry_wait(exc, call, attempt)
-                if wait is None:
-                    return _give_up(exc)
-            attempt += 1
-            await asyncio.sleep(wait)
+        """``send`` on the async client; the run keeps its turn through its retries, so that
+        waiting for a turn is never itself retried."""
+        async with self._turn(call):
+            attempt = 0
+            while True:
+                try:
+                    return await self._aattempt(call, attempt)
+                except errors.ConnectorError as exc:
+                    wait = _retry_wait(exc, call, attempt)
+                    if wait is None:
+                        return _give_up(exc)
+                attempt += 1
+                await asyncio.sleep(wait)
 
     async def _aattempt(self, call: Call, attempt: int) -> output.Result:
-        async with self._turn(call), _transport_errors(call.request):
+        async with _transport_errors(call.request):
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)

@@ -86,9 +86,11 @@ def _referenced(raw: Any) -> list[str] | None:
     return sorted(set(names)) if all(isinstance(n, str) for n in names) else None
 
 
-def _stamp(manifest_text: bytes, files: _Files, names: list[str]) -> str:
-    """A digest of the exact bytes of the manifest, its meta-schema and every file it names."""
+def _stamp(manifest_text: bytes, raw: Any, files: _Files, names: list[str]) -> str:
+    """A digest of the exact bytes of the manifest, its parsed content, its meta-schema and
+    every file it names: an entry whose content was altered no longer matches."""
     digest = hashlib.sha256(manifest_text)
+    digest.update(json.dumps(raw, sort_keys=True).encode())
     digest.update(_Files(default_path().parent).raw("schemas/manifest.schema.json"))
     for name in names:
         digest.update(b"\0" + name.encode() + b"\0" + files.raw(name))
@@ -151,12 +153,17 @@ def load(path: str | Path | None = None) -> Manifest:
         text = path.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
-    remembered = Remembered(text)
-    raw = remembered.raw if remembered.raw is not None else _parse_yaml(path, text)
     files = _Files(path.parent)
-    names = _referenced(raw)
-    stamp = _stamp(text, files, names) if names is not None else None
+    remembered = Remembered(text)
+    raw, stamp = remembered.raw, None
+    if raw is not None:
+        names = _referenced(raw)
+        stamp = _stamp(text, raw, files, names) if names is not None else None
     files.check = stamp is None or stamp != remembered.stamp
+    if files.check:  # no entry, or one that does not match: parse and check everything
+        raw = _parse_yaml(path, text)
+        names = _referenced(raw)
+        stamp = _stamp(text, raw, files, names) if names is not None else None
     if files.check:
         problems = Validator(_Files(default_path().parent).schema("schemas/manifest.schema.json")).errors(raw)
         if problems:

@@ -45,7 +45,7 @@ class Remembered:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             partial = self.path.with_suffix(f".{os.getpid()}.tmp")
             partial.write_text(json.dumps({"raw": raw, "stamp": stamp}), encoding="utf-8")
             partial.replace(self.path)

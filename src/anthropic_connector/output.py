@@ -168,8 +168,13 @@ class StreamAssembler:
                 f"the stream ended before {end}: the response is incomplete", request_id=self.request_id
             )
         if self.kind == "message":
-            self._close_blocks()
             assert self._message is not None
+            try:
+                self._close_blocks()
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise errors.TransportError(
+                    f"the stream's blocks do not fit together ({type(exc).__name__}): the response is unusable", request_id=self.request_id
+                ) from None
             return self._message
         assert self._completion is not None
         return {**self._completion, "completion": "".join(self._chunks)}

@@ -103,7 +103,8 @@ class Connector:
         """The operation's server-sent events as they arrive (each event's JSON data).
 
         Only for operations that stream (create_message, create_completion); the request is
-        sent with stream: true whatever the input says.
+        sent with stream: true whatever the input says. The stream holds one of the
+        ``max_in_flight`` turns until it ends or the iterator is closed (``aclosing``).
         """
         op = self.manifest.operation(name)
         if not op.stream:

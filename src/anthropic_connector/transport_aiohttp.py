@@ -29,12 +29,14 @@ from a new event loop makes a new session there.
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
-import urllib.request
+from urllib.parse import unquote
 from typing import Any, AsyncIterator
 
 import aiohttp
 import httpx2
+from httpx2._utils import URLPattern, get_environment_proxies  # the rules httpx2's own client applies
 from yarl import URL
 
 __all__ = ["AiohttpTransport"]
@@ -65,6 +67,18 @@ def _httpx_error(exc: BaseException) -> type[httpx2.TransportError]:
     if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ClientConnectionError, OSError)):
         return httpx2.ReadError  # reset or broken mid-exchange
     return httpx2.TransportError
+
+
+def _proxy(value: str | None) -> tuple[URL, dict[str, str]] | None:
+    """The proxy URL without its credentials, which go in a Proxy-Authorization header: a URL
+    with a password would be repeated in aiohttp's error messages."""
+    if value is None:
+        return None
+    url = URL(value)
+    if url.user is None:
+        return url, {}
+    credentials = f"{unquote(url.user)}:{unquote(url.password or '')}".encode()
+    return url.with_user(None), {"Proxy-Authorization": "Basic " + base64.b64encode(credentials).decode()}
 
 
 def _translated(exc: BaseException, request: httpx2.Request) -> httpx2.TransportError:
@@ -110,7 +124,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
-        self._proxies: dict[str, str] = {}
+        self._proxies: list[tuple[URLPattern, tuple[URL, dict[str, str]] | None]] = []
 
     def _session_here(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -129,15 +143,17 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 timeout=aiohttp.ClientTimeout(total=None),
             )
             self._loop = loop
-            # HTTP(S)_PROXY / NO_PROXY, as httpx2 honours them. Not aiohttp's trust_env, which
-            # would also put ~/.netrc credentials into an Authorization header.
-            self._proxies = urllib.request.getproxies_environment()
+            # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY exactly as httpx2 reads them (most specific
+            # pattern first). Not aiohttp's trust_env, which would also send ~/.netrc credentials.
+            mounts = [(URLPattern(key), _proxy(value)) for key, value in get_environment_proxies().items()]
+            self._proxies = sorted(mounts, key=lambda mount: mount[0])
         return self._session
 
-    def _proxy_for(self, url: httpx2.URL) -> str | None:
-        if not self._proxies or urllib.request.proxy_bypass_environment(url.host, self._proxies):  # type: ignore[attr-defined]
-            return None
-        return self._proxies.get(url.scheme)
+    def _proxy_for(self, url: httpx2.URL) -> tuple[URL, dict[str, str]] | None:
+        for pattern, proxy in self._proxies:
+            if pattern.matches(url):
+                return proxy
+        return None
 
     def _timeout(self, spec: dict[str, Any]) -> aiohttp.ClientTimeout:
         """httpx2's timeout dict as aiohttp's (cached: most requests share one)."""
@@ -154,6 +170,9 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         session = self._session_here()
         headers = [(k, v) for k, v in request.headers.multi_items() if k != "transfer-encoding"]
+        proxy = self._proxy_for(request.url)
+        if proxy and proxy[1] and request.url.scheme == "http":
+            headers += proxy[1].items()  # a plain-HTTP request goes to the proxy itself: it reads this
         try:
             data: Any = request.content or None
         except httpx2.RequestNotRead:
@@ -167,7 +186,8 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=self._timeout(request.extensions.get("timeout") or {}),
                 server_hostname=request.extensions.get("sni_hostname"),
-                proxy=self._proxy_for(request.url),
+                proxy=proxy[0] if proxy else None,
+                proxy_headers=proxy[1] if proxy else None,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise _translated(exc, request) from exc

@@ -135,8 +135,12 @@ class Validator:
     @staticmethod
     def meta_errors(schema: Any) -> list[SchemaViolation]:
         """What makes ``schema`` itself an invalid draft-07 schema (empty when it is fine)."""
-        if jsonschema_rs.meta.is_valid(schema):
-            return []
+        if isinstance(schema, dict):
+            try:
+                if jsonschema_rs.meta.is_valid({**schema, "$schema": "http://json-schema.org/draft-07/schema#"}):
+                    return []
+            except jsonschema_rs.ReferencingError:
+                pass  # let jsonschema say what is wrong
         from jsonschema import Draft7Validator
 
         return list(Draft7Validator(Draft7Validator.META_SCHEMA).iter_errors(schema))
