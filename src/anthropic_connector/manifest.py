@@ -41,12 +41,12 @@ class Operation:
     output_schema: dict[str, Any]
     sample_input: Any
     sample_output: Any
+    validator: Validator = field(repr=False, compare=False)
+    output_validator: Validator = field(repr=False, compare=False)
     method: str | None = None
     path: str | None = None
     handler: str | None = None
     stream: str | None = None
-    validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
-    output_validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     def summary(self) -> dict[str, str]:
         """What a host lists in its operation picker."""
@@ -64,7 +64,7 @@ class Manifest:
     connection_schema: dict[str, Any]
     operations: dict[str, Operation]
     path: Path
-    connection_validator: Validator = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    connection_validator: Validator = field(repr=False, compare=False)
 
     def operation(self, name: str) -> Operation:
         """The operation called ``name``; a ConfigurationError lists the known ones otherwise."""
@@ -86,9 +86,13 @@ def _referenced(raw: Any) -> list[str] | None:
     return sorted(set(names)) if all(isinstance(n, str) for n in names) else None
 
 
-def _stamp(manifest_text: bytes, raw: Any, files: _Files, names: list[str]) -> str:
+def _stamp(manifest_text: bytes, raw: Any, files: _Files) -> str | None:
     """A digest of the exact bytes of the manifest, its parsed content, its meta-schema and
-    every file it names: an entry whose content was altered no longer matches."""
+    every file it names (an entry whose content was altered no longer matches); None when the
+    manifest is too malformed to say which files it names."""
+    names = _referenced(raw)
+    if names is None:
+        return None
     digest = hashlib.sha256(manifest_text)
     digest.update(json.dumps(raw, sort_keys=True).encode())
     digest.update(_Files(default_path().parent).raw("schemas/manifest.schema.json"))
@@ -155,19 +159,15 @@ def load(path: str | Path | None = None) -> Manifest:
         raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
     files = _Files(path.parent)
     remembered = Remembered(text)
-    raw, stamp = remembered.raw, None
-    if raw is not None:
-        names = _referenced(raw)
-        stamp = _stamp(text, raw, files, names) if names is not None else None
+    raw = remembered.raw
+    stamp = None if raw is None else _stamp(text, raw, files)
     files.check = stamp is None or stamp != remembered.stamp
     if files.check:  # no entry, or one that does not match: parse and check everything
         raw = _parse_yaml(path, text)
-        names = _referenced(raw)
-        stamp = _stamp(text, raw, files, names) if names is not None else None
-    if files.check:
         problems = Validator(_Files(default_path().parent).schema("schemas/manifest.schema.json")).errors(raw)
         if problems:
             raise ConfigurationError(f"{path}: {describe(problems)}", details=problems)
+        stamp = _stamp(text, raw, files)
 
     operations: dict[str, Operation] = {}
     for entry in raw["operations"]:
