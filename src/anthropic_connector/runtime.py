@@ -7,7 +7,6 @@ sandbox) is there.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
 
@@ -20,7 +19,7 @@ from .errors import ConfigurationError
 from .manifest import Manifest
 from .operations import build
 from .output import Result
-from .validate import describe
+from .validate import describe, non_finite_paths
 
 
 class Connector:
@@ -82,7 +81,7 @@ class Connector:
         if not overrides:
             return self.connection
         problems = self.manifest.connection_validator.errors(overrides)
-        problems += [{"path": f"/{k}", "message": "must be a finite number"} for k, v in overrides.items() if isinstance(v, float) and not math.isfinite(v)]
+        problems += [{"path": path, "message": "must be a finite number"} for path in non_finite_paths(overrides)]
         if problems:
             raise ConfigurationError(f"a run override is invalid: {describe(problems)}", details=problems)
         return self.connection.with_overrides(**overrides)
