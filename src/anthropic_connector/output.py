@@ -47,18 +47,17 @@ def parse(status: int, headers: Mapping[str, str], body: bytes, raw_output: bool
     A raw request's APIError carries its raw output, returned once retries are spent.
     """
     decoded = _decode(body, headers.get("content-type", ""))
-    raw = Result({"status": status, "headers": dict(headers), "body": decoded}, status, request_id(headers)) if raw_output else None
+    rid = request_id(headers)
+    raw = Result({"status": status, "headers": dict(headers), "body": decoded}, status, rid) if raw_output else None
     if not 200 <= status < 300:
-        exc = errors.api_error(status, decoded, request_id(headers), headers)
+        exc = errors.api_error(status, decoded, rid, headers)
         exc.output = raw
         raise exc
     if raw is not None:
         return raw
     if not isinstance(decoded, (dict, list)):
-        raise errors.APIError(
-            f"the API answered HTTP {status} with a body that is not JSON", status=status, request_id=request_id(headers), details=decoded
-        )
-    return Result(decoded, status, request_id(headers))
+        raise errors.APIError(f"the API answered HTTP {status} with a body that is not JSON", status=status, request_id=rid, details=decoded)
+    return Result(decoded, status, rid)
 
 
 # delta type → (block field it builds, delta key holding the piece)
