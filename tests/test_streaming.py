@@ -99,6 +99,16 @@ def test_events_are_handed_over_in_order(recorder: Recorder, connection: dict[st
     assert recorder.requests[0].json()["stream"] is True
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_any_line_ending_assembles_the_same_message(recorder: Recorder, connection: dict[str, Any], newline: str) -> None:
+    """The SSE format allows CRLF, LF or CR line endings; the answer must not depend on them."""
+    recorder.script(sse_answer())
+    with Connector(MANIFEST, connection) as connector:
+        expected = connector.run("create_message", {**REQUEST, "stream": True}).output
+        recorder.script(Answer(200, SSE.replace("\n", newline), {"content-type": "text/event-stream"}))
+        assert connector.run("create_message", {**REQUEST, "stream": True}).output == expected
+
+
 # -- what the events API and the assembler do with streams that go wrong -----------------------
 
 
@@ -114,6 +124,7 @@ MALFORMED = {
     "data not an object": sse(START, ("message_delta", "[1, 2]")),
     "no message_start": sse(EVENTS[1]),
     "delta for a block never started, then message_stop": sse(START, ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "x"}}), ("message_stop", {"type": "message_stop"})),
+    "message_stop without the blank line that ends it": SSE[:-1],
     "tool input cut mid-JSON, then message_stop": sse(START, EVENTS[11], ("content_block_delta", {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"a\":"}}), ("message_stop", {"type": "message_stop"})),
 }
 

@@ -1,7 +1,7 @@
 """Send a Call on the one HTTP client, with retries, size limits and stream assembly.
 
 The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster pool) and
-nothing else changes. Sync and async share every decision (retry.py, output.py, sse.py);
+nothing else changes. Sync and async share every decision (retry.py, output.py, httpx2's SSE parser);
 only the I/O loops below exist twice.
 """
 
@@ -20,7 +20,6 @@ from . import errors, output, retry
 from .auth import ConnectionAuth
 from .connection import Connection
 from .operations import Call
-from .sse import Decoder
 
 log = logging.getLogger("anthropic_connector")
 
@@ -31,6 +30,8 @@ _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop'
 # come first served, before they reach the HTTP client: at c=256 this holds 1 MB less than
 # waiting inside the pool, and runs 15 % faster (bench/).
 MAX_IN_FLIGHT = 100
+
+_TOO_LARGE = "the response body is larger than max_response_bytes; it was not read"
 
 
 class _transport_errors:
@@ -44,6 +45,8 @@ class _transport_errors:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, httpx2.SSEError):  # the reader checks the content type: this is the size
+            raise errors.ResponseTooLargeError(_TOO_LARGE) from None
         if isinstance(exc, httpx2.LocalProtocolError):
             # The request itself cannot be written (a header with a line break, say): nothing left.
             raise errors.ValidationError(
@@ -79,7 +82,8 @@ class _Reader:
     """Takes one response's body as it arrives and turns it into the output.
 
     Counts bytes against ``max_response_bytes`` before keeping them, so an oversized body is
-    refused without being held in memory; SSE lines go through the decoder and assembler.
+    refused without being held in memory; SSE events (httpx2's parser, which bounds the event it
+    is reading to what the limit has left) go to the assembler.
     """
 
     def __init__(self, call: Call, connection: Connection, response: httpx2.Response) -> None:
@@ -91,21 +95,21 @@ class _Reader:
             self._take(int(declared))  # refuse now: the body would pass the limit
         self.sse = bool(call.stream) and response.is_success and "text/event-stream" in response.headers.get("content-type", "")
         self._body = bytearray()
-        self._decoder = Decoder()
         self._assembler = output.StreamAssembler(call.stream or "", self.rid)
 
     def _take(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            raise errors.ResponseTooLargeError(
-                "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
-            )
+            raise errors.ResponseTooLargeError(_TOO_LARGE, request_id=self.rid)
 
-    def line(self, line: str) -> dict[str, Any] | None:
-        """Take one SSE line; returns an event's data when the line completes one (pings excepted)."""
-        self._take(len(line) + 1)
-        event = self._decoder.feed(line)
-        return None if event is None else self._assembler.add(event)
+    def events(self) -> httpx2.EventSource:
+        """The body's events, for ``for`` or ``async for``."""
+        return httpx2.EventSource(self.response, max_event_size=max(self.left, 1))
+
+    def event(self, event: httpx2.ServerSentEvent) -> dict[str, Any] | None:
+        """Take one event; returns its data (None for a ping)."""
+        self._take(len(event.event) + len(event.data))
+        return self._assembler.add(event)
 
     def chunk(self, chunk: bytes) -> None:
         self._take(len(chunk))
@@ -208,8 +212,8 @@ class Dispatcher:
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
-                    for line in response.iter_lines():
-                        reader.line(line)
+                    for event in reader.events():
+                        reader.event(event)
                 else:
                     for chunk in response.iter_bytes():
                         reader.chunk(chunk)
@@ -265,8 +269,8 @@ class Dispatcher:
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
-                    async for line in response.aiter_lines():
-                        reader.line(line)
+                    async for event in reader.events():
+                        reader.event(event)
                 else:
                     async for chunk in response.aiter_bytes():
                         reader.chunk(chunk)
@@ -294,8 +298,8 @@ class Dispatcher:
                 await asyncio.sleep(wait)
             try:
                 async with _transport_errors(call.request):
-                    async for line in response.aiter_lines():
-                        data = reader.line(line)
+                    async for event in reader.events():
+                        data = reader.event(event)
                         if data is not None:
                             yield data
                     reader.result()  # raises when the stream ended before its final event
