@@ -24,6 +24,11 @@ What a caller may rely on:
 
 The aiohttp session is made on first use, in the running event loop; a transport used again
 from a new event loop makes a new session there.
+
+Why not httpx-aiohttp (0.2.0, which the official SDK vendors for its DefaultAioHttpClient):
+its ``httpx_aiohttp.httpx2`` variant imports the package root, which imports httpx 0.28 (a
+second HTTP stack, +1 MB); each transport loads a second CA store (+2.3 MB) on top of
+aiohttp's; it maps a dropped connection to ConnectTimeout; and it reads no proxy variables.
 """
 
 from __future__ import annotations
