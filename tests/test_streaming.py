@@ -99,13 +99,17 @@ def test_events_are_handed_over_in_order(recorder: Recorder, connection: dict[st
     assert recorder.requests[0].json()["stream"] is True
 
 
-@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
-def test_any_line_ending_assembles_the_same_message(recorder: Recorder, connection: dict[str, Any], newline: str) -> None:
-    """The SSE format allows CRLF, LF or CR line endings; the answer must not depend on them."""
+@pytest.mark.parametrize(
+    "newline, content_type",
+    [("\r\n", "text/event-stream"), ("\r", "text/event-stream"), ("\n", "Text/Event-Stream; charset=utf-8")],
+    ids=["crlf", "cr", "charset"],
+)
+def test_any_line_ending_assembles_the_same_message(recorder: Recorder, connection: dict[str, Any], newline: str, content_type: str) -> None:
+    """The SSE format allows CRLF, LF or CR line endings and a charset; the answer must not depend on them."""
     recorder.script(sse_answer())
     with Connector(MANIFEST, connection) as connector:
         expected = connector.run("create_message", {**REQUEST, "stream": True}).output
-        recorder.script(Answer(200, SSE.replace("\n", newline), {"content-type": "text/event-stream"}))
+        recorder.script(Answer(200, SSE.replace("\n", newline), {"content-type": content_type}))
         assert connector.run("create_message", {**REQUEST, "stream": True}).output == expected
 
 

@@ -93,7 +93,8 @@ class _Reader:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.left:
             self._take(int(declared))  # refuse now: the body would pass the limit
-        self.sse = bool(call.stream) and response.is_success and "text/event-stream" in response.headers.get("content-type", "")
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        self.sse = bool(call.stream) and response.is_success and media_type == "text/event-stream"  # as EventSource checks
         self._body = bytearray()
         self._assembler = output.StreamAssembler(call.stream or "", self.rid)
 
