@@ -30,6 +30,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def resident() -> dict[str, Any]:
+    """Where the resident pages are at the end of the run (Linux /proc/self/smaps): private
+    (anonymous) memory, and pages of mapped files, the shared libraries' code among them."""
+    per_file: dict[str, int] = {}
+    anon = 0
+    try:
+        with open("/proc/self/smaps") as smaps:
+            name = ""
+            for line in smaps:
+                field = line.split()
+                if not field[0].endswith(":"):  # a mapping's header: address perms offset dev inode [path]
+                    name = field[5] if len(field) > 5 and field[5].startswith("/") else ""
+                elif field[0] == "Rss:":
+                    if name:
+                        per_file[name] = per_file.get(name, 0) + int(field[1])
+                    else:
+                        anon += int(field[1])
+    except OSError:
+        return {}
+    top = sorted(per_file.items(), key=lambda kv: -kv[1])[:3]
+    return {
+        "anon_mb": anon / 1024,
+        "file_mb": sum(per_file.values()) / 1024,
+        "top_files": [{"file": Path(path).name, "mb": kb / 1024} for path, kb in top],
+    }
+
+
 def _report(name: str, args: argparse.Namespace, latencies: list[float], wall: float, cpu: float) -> dict[str, Any]:
     n = len(latencies)
     return {
@@ -44,6 +71,7 @@ def _report(name: str, args: argparse.Namespace, latencies: list[float], wall: f
         "cpu_us_per_req": cpu / n * 1e6 if n else float("nan"),
         "cpu_seconds": cpu,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "resident": resident(),
     }
 
 

@@ -144,6 +144,21 @@ def verdicts(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _memory_line(data: dict[str, Any]) -> list[str]:
+    """What the peak RSS target's figure is made of, from the row's own /proc/self/smaps."""
+    row = _find(data["rows"], "connector-async", 256)
+    mem = (row or {}).get("resident")
+    if not mem:
+        return []
+    files = ", ".join(f"{f['file']} {f['mb']:.1f} MB" for f in mem["top_files"])
+    return [
+        "",
+        f"Peak RSS counts the pages of mapped files as well as private memory: at the end of the c=256 row the connector "
+        f"held {mem['anon_mb']:.1f} MB private (anonymous) and {mem['file_mb']:.1f} MB of file pages, shared with every "
+        f"process that maps the same libraries (the largest: {files}).",
+    ]
+
+
 def _verdict_lines(data: dict[str, Any]) -> list[str]:
     lines = ["| target | measured | goal | met |", "| --- | ---: | ---: | :---: |"]
     for v in verdicts(data):
@@ -171,6 +186,7 @@ def markdown(data: dict[str, Any]) -> str:
         "## Targets",
         "",
         *_verdict_lines(data),
+        *_memory_line(data),
         "",
         "## Throughput and latency (non-streaming create_message)",
         "",
@@ -242,7 +258,7 @@ def markdown(data: dict[str, Any]) -> str:
 def readme_block(data: dict[str, Any]) -> str:
     m = data["machine"]
     head = f"Latest run ({m['date']}, {m['nproc']} CPUs {m['cpu']}, Python {m['python']}); full table in [results/latest.md](results/latest.md):"
-    return "\n".join([README_BEGIN, head, "", *_verdict_lines(data), README_END])
+    return "\n".join([README_BEGIN, head, "", *_verdict_lines(data), *_memory_line(data), README_END])
 
 
 def write(data: dict[str, Any], results: Path, readme: Path | None) -> None:
