@@ -295,11 +295,16 @@ def test_offending_values_are_shown_as_json(value: Any) -> None:
     assert json.dumps(value) in detail["message"], detail["message"]
 
 
+def test_a_value_of_the_wrong_form_is_shown_an_example() -> None:
+    (detail,) = MANIFEST.connection_validator.errors({"base_url": "127.0.0.1:8787"})
+    assert detail == {"path": "/base_url", "message": '"127.0.0.1:8787" is not in the expected form (for example "https://api.anthropic.com")'}
+
+
 def test_a_non_object_input_is_one_violation_at_the_root(cli: Any, recorder: Any, connection_env: dict[str, str]) -> None:
     code, out, _ = cli("run", "create_message", "-", env=connection_env, stdin="[1, 2]")
     assert code == 2
     assert [d["path"] for d in out["error"]["details"]] == [""]
-    assert "the input is invalid: / must be an object" in out["error"]["message"]
+    assert "the input is invalid: (root) must be an object" in out["error"]["message"]
     assert recorder.requests == []
 
 

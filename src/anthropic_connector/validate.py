@@ -54,6 +54,14 @@ def _shown(error: SchemaViolation, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _form(schema: dict[str, Any], pattern: str) -> str:
+    """How to write a value a pattern accepts: the schema's first example, else its description,
+    else the pattern itself."""
+    if schema.get("examples"):
+        return f"for example {json.dumps(schema['examples'][0], ensure_ascii=False)}"
+    return str(schema.get("description") or f"matching {pattern}").rstrip(".")
+
+
 # One phrasing per JSON Schema keyword; anything else falls back to jsonschema's own message.
 _MESSAGES: dict[str, Callable[[SchemaViolation], str]] = {
     "type": lambda e: f"must be {_expected_types(e.validator_value)}, got {_shown(e)}",
@@ -67,7 +75,7 @@ _MESSAGES: dict[str, Callable[[SchemaViolation], str]] = {
     "maxLength": lambda e: f"must be at most {e.validator_value} characters long",
     "minItems": lambda e: "must have at least one item" if e.validator_value == 1 else f"must have at least {e.validator_value} items",
     "maxItems": lambda e: f"must have at most {e.validator_value} items",
-    "pattern": lambda e: f"{_shown(e)} is not in the expected form: " + e.schema.get("description", e.validator_value),
+    "pattern": lambda e: f"{_shown(e)} is not in the expected form ({_form(e.schema, e.validator_value)})",
     "oneOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
     "anyOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
 }
@@ -174,4 +182,4 @@ class Validator:
 def describe(violations: list[dict[str, str]]) -> str:
     """One line for a person: the first violation, and how many more there are."""
     first, more = violations[0], len(violations) - 1
-    return f"{first['path'] or '/'} {first['message']}" + (f" (and {more} more)" if more else "")
+    return f"{first['path'] or '(root)'} {first['message']}" + (f" (and {more} more)" if more else "")
