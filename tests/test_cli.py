@@ -165,6 +165,29 @@ def test_no_key_exits_3_and_sends_nothing(cli: Any, op: Operation, recorder: Rec
     assert recorder.requests == []
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [("broken.yaml", "api_key: [unclosed\n", "as YAML: expected ',' or ']'"), ("broken.json", '{"api_key": ', "as JSON: Expecting value: line 1 column 13")],
+)
+def test_an_unparsable_connection_file_says_where_it_broke(cli: Any, tmp_path: Path, name: str, content: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    code, out, _ = cli("run", "create_message", sample_file(MANIFEST.operation("create_message")), "--connection", str(path))
+    assert code == 3 and where in assert_envelope(out, "configuration_error")["message"]
+
+
+def test_a_connection_file_without_a_key_is_named_even_when_the_env_has_one(cli: Any, recorder: Recorder, tmp_path: Path) -> None:
+    """A connection file replaces the environment, so the message must point at the file."""
+    path = tmp_path / "conn.yaml"
+    path.write_text(f"base_url: {recorder.url}\n", encoding="utf-8")
+    op = MANIFEST.operation("create_message")
+    code, out, _ = cli("run", op.name, sample_file(op), "--connection", str(path), env={"ANTHROPIC_API_KEY": "sk-ant-env"})
+    assert code == 3
+    message = assert_envelope(out, "configuration_error")["message"]
+    assert f"add api_key (or auth_token) to {path}" in message and "--sandbox" in message
+    assert recorder.requests == []
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 429, 500, 529])
 @pytest.mark.parametrize("op", API_OPERATIONS, ids=[op.name for op in API_OPERATIONS])
 def test_an_error_answer_exits_4_with_status_request_id_and_body(cli: Any, op: Operation, status: int, recorder: Recorder, connection_env: dict[str, str]) -> None:

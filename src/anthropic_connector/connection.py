@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -53,6 +53,15 @@ class Connection:
     api_key: Secret | None = None
     auth_token: Secret | None = None
     anthropic_beta: tuple[str, ...] = ()
+    source: str = field(default="connection", compare=False)  # where it was read: for messages
+
+    def missing_credential(self) -> str:
+        """What to do when there is no credential, in terms of where the connection came from."""
+        if self.source == "environment":
+            where = "set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)"
+        else:  # a file or a mapping replaces the environment: its variables are not read
+            where = f"add api_key (or auth_token) to {self.source}"
+        return f"no API key: {where}, or use the sandbox (--sandbox, or Connector(sandbox=True))"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], manifest: Manifest, source: str = "connection") -> Connection:
@@ -70,8 +79,8 @@ class Connection:
         beta = values.get("anthropic_beta") or ()
         values["anthropic_beta"] = (beta,) if isinstance(beta, str) else tuple(beta)
         values["base_url"] = values["base_url"].rstrip("/")
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        known = {f.name for f in fields(cls)} - {"source"}
+        return cls(**{k: v for k, v in values.items() if k in known}, source=source)
 
     @classmethod
     def from_env(cls, manifest: Manifest, env: Mapping[str, str] | None = None) -> Connection:
@@ -91,13 +100,20 @@ class Connection:
             raise ConfigurationError(f"{path}: cannot read the connection file ({exc.strerror or exc})") from None
         try:
             data = json.loads(text)
-        except ValueError:
+        except ValueError as json_error:
             import yaml
 
             try:
                 data = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise ConfigurationError(f"{path}: the connection file is neither JSON nor YAML") from None
+            except yaml.YAMLError as yaml_error:
+                # Say where it broke, in the terms of the format the file evidently meant to be.
+                if text.lstrip().startswith(("{", "[")):
+                    reason = f"as JSON: {json_error}"
+                else:
+                    mark = getattr(yaml_error, "problem_mark", None)
+                    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+                    reason = f"as YAML: {getattr(yaml_error, 'problem', None) or 'unreadable'}{where}"
+                raise ConfigurationError(f"{path}: the connection file is neither JSON nor YAML ({reason})") from None
         return cls.from_mapping(data, manifest, source=str(path))
 
     def with_overrides(self, **overrides: Any) -> Connection:

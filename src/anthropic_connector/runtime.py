@@ -50,10 +50,7 @@ class Connector:
             # In-process, keyless: a flow can be designed and tested before anyone has a key.
             transport = async_transport = sandbox_module.transport(sandbox_module.SandboxOptions(check_key=False))
         if not (sandbox or connection.has_credential):
-            raise ConfigurationError(
-                "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), pass a connection with api_key, "
-                "or use the sandbox"
-            )
+            raise ConfigurationError(connection.missing_credential())
         self.connection = connection
         self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight)
 
