@@ -99,17 +99,21 @@ def test_events_are_handed_over_in_order(recorder: Recorder, connection: dict[st
     assert recorder.requests[0].json()["stream"] is True
 
 
-@pytest.mark.parametrize(
-    "newline, content_type",
-    [("\r\n", "text/event-stream"), ("\r", "text/event-stream"), ("\n", "Text/Event-Stream; charset=utf-8")],
-    ids=["crlf", "cr", "charset"],
-)
-def test_any_line_ending_assembles_the_same_message(recorder: Recorder, connection: dict[str, Any], newline: str, content_type: str) -> None:
-    """The SSE format allows CRLF, LF or CR line endings and a charset; the answer must not depend on them."""
+SAME_STREAM = {  # the same events, written in the other ways the SSE standard allows
+    "crlf": (SSE.replace("\n", "\r\n"), "text/event-stream"),
+    "cr": (SSE.replace("\n", "\r"), "text/event-stream"),
+    "charset": (SSE, "Text/Event-Stream; charset=utf-8"),
+    "bom": ("\ufeff" + SSE, "text/event-stream"),
+    "retry block first": ("retry: 3000\n\n: proxy comment\n\n" + SSE, "text/event-stream"),
+}
+
+
+@pytest.mark.parametrize("body, content_type", SAME_STREAM.values(), ids=SAME_STREAM.keys())
+def test_the_same_events_written_another_way_assemble_the_same_message(recorder: Recorder, connection: dict[str, Any], body: str, content_type: str) -> None:
     recorder.script(sse_answer())
     with Connector(MANIFEST, connection) as connector:
         expected = connector.run("create_message", {**REQUEST, "stream": True}).output
-        recorder.script(Answer(200, SSE.replace("\n", newline), {"content-type": content_type}))
+        recorder.script(Answer(200, body, {"content-type": content_type}))
         assert connector.run("create_message", {**REQUEST, "stream": True}).output == expected
 
 
@@ -129,6 +133,7 @@ MALFORMED = {
     "no message_start": sse(EVENTS[1]),
     "delta for a block never started, then message_stop": sse(START, ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "x"}}), ("message_stop", {"type": "message_stop"})),
     "message_stop without the blank line that ends it": SSE[:-1],
+    "message_stop without its blank line, the stream ending on a CR": SSE.replace("\n", "\r")[:-1],
     "tool input cut mid-JSON, then message_stop": sse(START, EVENTS[11], ("content_block_delta", {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"a\":"}}), ("message_stop", {"type": "message_stop"})),
 }
 
@@ -195,6 +200,14 @@ def test_events_error_event_is_an_api_error(recorder: Recorder, connection: dict
     seen, exc = run_events(connection)
     assert len(seen) == 3 and getattr(exc, "type", "") == "api_error"
     assert exc.details == error  # type: ignore[union-attr]
+
+
+def test_a_stream_of_comments_only_is_refused_at_the_size_limit(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """Keep-alive comments dispatch nothing, but they are bytes of the body all the same."""
+    recorder.script(Answer(200, ": keep-alive\n" * 1000, {"content-type": "text/event-stream", "request-id": "req_flood"}))
+    seen, exc = run_events(connection, max_response_bytes=1024)
+    assert seen == [] and getattr(exc, "type", "") == "response_too_large"
+    assert getattr(exc, "request_id", None) == "req_flood"
 
 
 def test_events_refuse_an_oversized_answer_and_close_it(recorder: Recorder, connection: dict[str, Any]) -> None:

@@ -1,13 +1,14 @@
 """Send a Call on the one HTTP client, with retries, size limits and stream assembly.
 
 The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster pool) and
-nothing else changes. Sync and async share every decision (retry.py, output.py, httpx2's SSE parser);
+nothing else changes. Sync and async share every decision (retry.py, output.py, sse.py);
 only the I/O loops below exist twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import logging
 import sys
@@ -20,6 +21,7 @@ from . import errors, output, retry
 from .auth import ConnectionAuth
 from .connection import Connection
 from .operations import Call
+from .sse import Decoder, Lines
 
 log = logging.getLogger("anthropic_connector")
 
@@ -30,8 +32,6 @@ _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop'
 # come first served, before they reach the HTTP client: at c=256 this holds 1 MB less than
 # waiting inside the pool, and runs 15 % faster (bench/).
 MAX_IN_FLIGHT = 100
-
-_TOO_LARGE = "the response body is larger than max_response_bytes; it was not read"
 
 
 class _transport_errors:
@@ -45,8 +45,6 @@ class _transport_errors:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, httpx2.SSEError):  # the reader checks the content type: this is the size
-            raise errors.ResponseTooLargeError(_TOO_LARGE) from None
         if isinstance(exc, httpx2.LocalProtocolError):
             # The request itself cannot be written (a header with a line break, say): nothing left.
             raise errors.ValidationError(
@@ -82,8 +80,8 @@ class _Reader:
     """Takes one response's body as it arrives and turns it into the output.
 
     Counts bytes against ``max_response_bytes`` before keeping them, so an oversized body is
-    refused without being held in memory; SSE events (httpx2's parser, which bounds the event it
-    is reading to what the limit has left) go to the assembler.
+    refused without being held in memory; an event stream's bytes are counted the same way,
+    then decoded (always UTF-8, as the SSE standard says) into events for the assembler.
     """
 
     def __init__(self, call: Call, connection: Connection, response: httpx2.Response) -> None:
@@ -94,23 +92,31 @@ class _Reader:
         if declared.isdigit() and int(declared) > self.left:
             self._take(int(declared))  # refuse now: the body would pass the limit
         media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-        self.sse = bool(call.stream) and response.is_success and media_type == "text/event-stream"  # as EventSource checks
+        self.sse = bool(call.stream) and response.is_success and media_type == "text/event-stream"
         self._body = bytearray()
+        if self.sse:
+            self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            self._lines, self._decoder = Lines(), Decoder()
         self._assembler = output.StreamAssembler(call.stream or "", self.rid)
 
     def _take(self, size: int) -> None:
         self.left -= size
         if self.left < 0:
-            raise errors.ResponseTooLargeError(_TOO_LARGE, request_id=self.rid)
+            raise errors.ResponseTooLargeError(
+                "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
+            )
 
-    def events(self) -> httpx2.EventSource:
-        """The body's events, for ``for`` or ``async for``."""
-        return httpx2.EventSource(self.response, max_event_size=max(self.left, 1))
-
-    def event(self, event: httpx2.ServerSentEvent) -> dict[str, Any] | None:
-        """Take one event; returns its data (None for a ping)."""
-        self._take(len(event.event) + len(event.data))
-        return self._assembler.add(event)
+    def events(self, chunk: bytes) -> Iterator[dict[str, Any]]:
+        """Take raw bytes of an event stream; yields the data of each event they complete
+        (pings excepted), each before the next is read, so an error event raises only after
+        the events that came before it were handed over."""
+        self._take(len(chunk))
+        for line in self._lines.feed(self._text.decode(chunk)):
+            event = self._decoder.feed(line)
+            if event is not None:
+                data = self._assembler.add(event)
+                if data is not None:
+                    yield data
 
     def chunk(self, chunk: bytes) -> None:
         self._take(len(chunk))
@@ -213,8 +219,9 @@ class Dispatcher:
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
-                    for event in reader.events():
-                        reader.event(event)
+                    for chunk in response.iter_bytes():
+                        for _ in reader.events(chunk):
+                            pass  # the assembler keeps them
                 else:
                     for chunk in response.iter_bytes():
                         reader.chunk(chunk)
@@ -270,8 +277,9 @@ class Dispatcher:
             try:
                 reader = _Reader(call, self.connection, response)
                 if reader.sse:
-                    async for event in reader.events():
-                        reader.event(event)
+                    async for chunk in response.aiter_bytes():
+                        for _ in reader.events(chunk):
+                            pass  # the assembler keeps them
                 else:
                     async for chunk in response.aiter_bytes():
                         reader.chunk(chunk)
@@ -299,9 +307,8 @@ class Dispatcher:
                 await asyncio.sleep(wait)
             try:
                 async with _transport_errors(call.request):
-                    async for event in reader.events():
-                        data = reader.event(event)
-                        if data is not None:
+                    async for chunk in response.aiter_bytes():
+                        for data in reader.events(chunk):
                             yield data
                     reader.result()  # raises when the stream ended before its final event
             finally:

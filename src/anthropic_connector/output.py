@@ -10,12 +10,10 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from . import errors
-
-if TYPE_CHECKING:
-    import httpx2
+from .sse import Event
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ class StreamAssembler:
         self._completion: dict[str, Any] | None = None
         self._chunks: list[str] = []
 
-    def add(self, event: httpx2.ServerSentEvent) -> dict[str, Any] | None:
+    def add(self, event: Event) -> dict[str, Any] | None:
         """Take one event; returns its decoded data (None for pings and comments).
 
         An event that cannot be read or does not fit the stream so far (not JSON, a delta for
