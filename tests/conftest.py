@@ -309,7 +309,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         capsys.readouterr()
         try:
             code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse's own errors
+        except SystemExit as exc:  # --help
             code = exc.code if isinstance(exc.code, int) else 1
         stdout, stderr = capsys.readouterr()
         return _checked(code, stdout, stderr, env)

@@ -87,10 +87,15 @@ def test_an_unknown_operation_is_an_error_not_a_traceback(cli: Any, recorder: Re
     assert recorder.requests == []
 
 
-@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"], ["run", "create_message"], ["schema"]], ids=["nothing", "unknown command", "run alone", "run without input", "schema alone"])
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["frobnicate"], ["run"], ["run", "create_message"], ["schema"], ["run", "create_message", "-", "--timeout", "abc"]],
+    ids=["nothing", "unknown command", "run alone", "run without input", "schema alone", "not a number"],
+)
 def test_usage_errors_exit_2_with_usage_on_stderr(cli: Any, argv: list[str]) -> None:
+    """A usage mistake is bad input like any other: the envelope on stdout, usage on stderr."""
     code, out, err = cli(*argv)
-    assert code == 2 and out == ""
+    assert code == 2 and "the command line is invalid" in assert_envelope(out, "validation_error")["message"]
     assert "usage: anthropic-connector" in err
 
 

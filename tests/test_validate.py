@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from conftest import MANIFEST, OPERATIONS, by_operation
+from conftest import MANIFEST, OPERATIONS, REPO, Answer, by_operation, load_json
 from jsonschema import Draft7Validator
 
 from anthropic_connector import Connector, ValidationError
@@ -342,6 +342,15 @@ def test_input_that_is_not_json_exits_2_and_sends_nothing(
     assert out["error"]["type"] == "validation_error"
     assert out["error"]["details"][0]["path"] == ""
     assert recorder.requests == []
+
+
+def test_an_input_file_with_a_byte_order_mark_is_read(cli: Any, recorder: Any, connection_env: dict[str, str], tmp_path: Path) -> None:
+    """Some editors start UTF-8 files with a BOM; it is not part of the JSON."""
+    recorder.script(Answer(200, load_json(REPO / "samples/create_message.output.json")))
+    path = tmp_path / "input.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (REPO / "samples/create_message.input.json").read_bytes())
+    code, out, _ = cli("run", "create_message", str(path), env=connection_env)
+    assert code == 0 and out["type"] == "message"
 
 
 @pytest.mark.parametrize("where", ["missing", "directory"])

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from . import errors
 
@@ -25,7 +25,7 @@ def _print_json(value: Any) -> None:
 def _read_payload(source: str) -> Any:
     """The input JSON from a file or '-' (stdin); unreadable or non-JSON input is a validation error."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")  # -sig: a BOM is not content
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise errors.ValidationError(
@@ -39,8 +39,17 @@ def _read_payload(source: str) -> Any:
         ) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage mistake is reported like any other bad input: the JSON
+    envelope on stdout, exit 2 (argparse's own code for it)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(self.format_usage())
+        raise errors.ValidationError(f"the command line is invalid: {message} (see {self.prog} --help)", details=[{"path": "", "message": message}])
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Run Anthropic API operations from a declarative manifest.")
+    parser = _Parser(prog=PROG, description="Run Anthropic API operations from a declarative manifest.")
     parser.add_argument("--manifest", help="a connector.yaml other than the packaged one")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -127,7 +136,7 @@ def _log_to_stderr(connection: Any) -> Callable[[], None]:
     from .auth import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(f"{PROG}: %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(connection))
     loggers = [logging.getLogger(name) for name in ("anthropic_connector", "httpx2")]
     levels = [logger.level for logger in loggers]
@@ -149,9 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sandbox.cli import main as sandbox_main
 
         return sandbox_main(argv[1:])
-    args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _run(_parser().parse_args(argv))
     except errors.ConnectorError as exc:
         _print_json(exc.envelope())
         sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")

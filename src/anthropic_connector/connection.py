@@ -95,7 +95,7 @@ class Connection:
         """A JSON or YAML file holding the connection's fields."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (some editors write one) is not content
         except OSError as exc:
             raise ConfigurationError(f"{path}: cannot read the connection file ({exc.strerror or exc})") from None
         try:
