@@ -176,7 +176,7 @@ def markdown(data: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Run {m['date']}, {data['elapsed_s']} s{' (--quick: smoke run, not for the record)' if data.get('quick') else ''}. "
-        "Command: `make bench` (`.venv/bin/python bench/run.py`). Fake upstream: bench/upstream.py on 127.0.0.1."
+        f"Command: `{data.get('command', 'bench/run.py')}` (`make bench` runs it with no options). Fake upstream: bench/upstream.py on 127.0.0.1."
         + (f" Package measured from `{data['src']}`." if data.get("src") else ""),
         "",
         f"Repository at {m.get('commit', '?')}. Machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}, Python {m['python']}"

@@ -192,13 +192,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="measured seconds per throughput row")
     parser.add_argument("--oneshot-runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="1 s rows, 3 one-shot runs: a smoke run, not for the record")
-    parser.add_argument("--results", default=str(HERE / "results"))
-    parser.add_argument("--src", help="measure the package under this src/ instead of the checkout's (results go elsewhere)")
+    parser.add_argument("--results", help="where results go (default: bench/results; bench/.work/results for --quick or --src)")
+    parser.add_argument("--src", help="measure the package under this src/ instead of the checkout's")
     args = parser.parse_args()
     if args.src:
         SRC = Path(args.src).resolve()
     if args.quick:
         args.seconds, args.oneshot_runs = 1.0, 3
+    if args.results is None:  # only a full run of this checkout is the record
+        args.results = str(HERE / (".work/results" if args.quick or args.src else "results"))
     began = time.monotonic()
     missing = [m for m in ("anthropic", "aiohttp") if not available(m)]
     data: dict[str, Any] = {"machine": report.machine(), "rows": [], "skipped": [], "deltas": DELTAS, "events_per_stream": EVENTS_PER_STREAM}
@@ -242,6 +244,7 @@ def main() -> None:
     data["elapsed_s"] = round(time.monotonic() - began, 1)
     data["quick"] = args.quick
     data["src"] = str(SRC)
+    data["command"] = " ".join(["bench/run.py", *sys.argv[1:]])
     report.write(data, Path(args.results), HERE / "README.md" if Path(args.results) == HERE / "results" else None)
     log(f"done in {data['elapsed_s']} s: {Path(args.results) / 'latest.md'}")
 
