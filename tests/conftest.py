@@ -95,11 +95,16 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Answer:
-    """A canned answer. A dict or list body is sent as JSON (content-type added if absent)."""
+    """A canned answer. A dict or list body is sent as JSON (content-type added if absent).
+
+    With ``chunk=N`` the body is sent chunked, N bytes a chunk and no content-length, as the
+    API streams: the client learns the size only by reading.
+    """
 
     status: int = 200
     body: Any = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    chunk: int = 0
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -179,6 +184,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response_only(answer.status)
         for name, value in headers.items():
             self.send_header(name, value)
+        if answer.chunk:
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            try:
+                for i in range(0, len(body), answer.chunk):
+                    piece = body[i : i + answer.chunk]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client stopped reading, as a size limit does
+            return
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":

@@ -1,23 +1,24 @@
 """The SSE decoder against the WHATWG HTML standard's own examples (§9.2 server-sent events),
-fed as the reader feeds it: text in chunks of any size, split by ``Lines``."""
+fed as the reader feeds it: the body's bytes, in chunks of any size."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anthropic_connector.sse import Decoder, Event, Lines
+from anthropic_connector.sse import Event, EventStream, Lines
 
 
-def decode(stream: bytes, size: int = 0) -> list[Event]:
-    """Decode ``stream`` whole, and in chunks of every size from 1 to 4: all must agree."""
+def decode(stream: bytes) -> list[Event]:
+    """Decode ``stream`` whole and in chunks of 1 to 4 bytes (a character, a CRLF or the BOM
+    cut anywhere): every split must give the same events."""
     results = []
-    for step in [len(stream) or 1, 1, 2, 3, 4] if not size else [size]:
-        lines, decoder = Lines(), Decoder()
-        text = stream.decode()
-        events = [decoder.feed(line) for i in range(0, len(text), step) for line in lines.feed(text[i : i + step])]
-        results.append([e for e in events if e is not None])
+    for step in (len(stream) or 1, 1, 2, 3, 4):
+        events = EventStream()
+        results.append([e for i in range(0, len(stream), step) for e in events.feed(stream[i : i + step])])
     assert all(r == results[0] for r in results), results
     return results[0]
 
@@ -73,12 +74,15 @@ def test_blocks_without_data_dispatch_nothing() -> None:
     assert decode(b"retry: 3000\n\nid: 4\n\nevent: x\n\ndata: a\n\n") == [Event("message", "a", "4", 3000)]
 
 
-@given(st.lists(st.sampled_from(["a", "b", "\r", "\n", "\r\n", ""]), max_size=30), st.integers(1, 5))
-def test_lines_split_like_the_standard_whatever_the_chunks(pieces: list[str], step: int) -> None:
-    """Any split of the text into chunks gives the lines str.splitlines gives on the whole
-    (CR, LF and CRLF only), less the last one while it is still open."""
+@given(st.lists(st.sampled_from(["a", "é", "\r", "\n", "\r\n", "\u2028", "\x85", "\x0b", ""]), max_size=30), st.integers(1, 5))
+def test_lines_end_only_at_cr_lf_or_crlf_whatever_the_chunks(pieces: list[str], step: int) -> None:
+    """The lines are those the standard's three line endings make of the whole text (and not
+    str.splitlines's, which also breaks at U+2028, NEL or VT), less the last while it is open."""
     text = "".join(pieces)
     lines = Lines()
     got = [line for i in range(0, len(text), step) for line in lines.feed(text[i : i + step])]
-    expected = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:-1]
-    assert got == expected
+    assert got == re.split(r"\r\n|\r|\n", text)[:-1]
+
+
+def test_text_is_decoded_as_utf_8_and_bad_bytes_are_replaced() -> None:
+    assert decode("data: São Paulo 𝄞\n\n".encode() + b"data: \xff\n\n") == [Event("message", "São Paulo 𝄞"), Event("message", "\ufffd")]

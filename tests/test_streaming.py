@@ -15,6 +15,7 @@ import pytest
 from conftest import MANIFEST, Answer, Recorder
 
 from anthropic_connector import Connector
+from anthropic_connector.errors import ResponseTooLargeError
 
 EVENTS: list[tuple[str, dict[str, Any]]] = [
     ("message_start", {"type": "message_start", "message": {"id": "msg_stream_1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5", "content": [], "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 472, "output_tokens": 2}}}),
@@ -202,16 +203,25 @@ def test_events_error_event_is_an_api_error(recorder: Recorder, connection: dict
     assert exc.details == error  # type: ignore[union-attr]
 
 
-def test_a_stream_of_comments_only_is_refused_at_the_size_limit(recorder: Recorder, connection: dict[str, Any]) -> None:
+SIZES = pytest.mark.parametrize("chunk", [0, 13], ids=["content-length", "chunked"])  # declared, or learnt by reading
+
+
+@SIZES
+def test_a_stream_of_comments_only_is_refused_at_the_size_limit(recorder: Recorder, connection: dict[str, Any], chunk: int) -> None:
     """Keep-alive comments dispatch nothing, but they are bytes of the body all the same."""
-    recorder.script(Answer(200, ": keep-alive\n" * 1000, {"content-type": "text/event-stream", "request-id": "req_flood"}))
+    flood = Answer(200, ": keep-alive\n" * 1000, {"content-type": "text/event-stream", "request-id": "req_flood"}, chunk=chunk)
+    recorder.script(flood)
     seen, exc = run_events(connection, max_response_bytes=1024)
     assert seen == [] and getattr(exc, "type", "") == "response_too_large"
     assert getattr(exc, "request_id", None) == "req_flood"
+    recorder.script(flood)
+    with Connector(MANIFEST, {**connection, "max_response_bytes": 1024}) as connector, pytest.raises(ResponseTooLargeError):
+        connector.run("create_message", {**REQUEST, "stream": True})
 
 
-def test_events_refuse_an_oversized_answer_and_close_it(recorder: Recorder, connection: dict[str, Any]) -> None:
-    recorder.script(Answer(200, "x" * 4096, {"content-type": "text/event-stream"}))
+@SIZES
+def test_events_refuse_an_oversized_answer_and_close_it(recorder: Recorder, connection: dict[str, Any], chunk: int) -> None:
+    recorder.script(Answer(200, "x" * 4096, {"content-type": "text/event-stream"}, chunk=chunk))
     seen, exc = run_events(connection, max_response_bytes=1024)
     assert seen == [] and getattr(exc, "type", "") == "response_too_large"
 

@@ -8,12 +8,11 @@ only the I/O loops below exist twice.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import logging
 import sys
 import time
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncGenerator, AsyncIterator, Iterator
 
 import httpx2
 
@@ -21,7 +20,7 @@ from . import errors, output, retry
 from .auth import ConnectionAuth
 from .connection import Connection
 from .operations import Call
-from .sse import Decoder, Lines
+from .sse import Event, EventStream
 
 log = logging.getLogger("anthropic_connector")
 
@@ -94,9 +93,7 @@ class _Reader:
         media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
         self.sse = bool(call.stream) and response.is_success and media_type == "text/event-stream"
         self._body = bytearray()
-        if self.sse:
-            self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
-            self._lines, self._decoder = Lines(), Decoder()
+        self._stream = EventStream() if self.sse else None
         self._assembler = output.StreamAssembler(call.stream or "", self.rid)
 
     def _take(self, size: int) -> None:
@@ -106,21 +103,26 @@ class _Reader:
                 "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
             )
 
-    def events(self, chunk: bytes) -> Iterator[dict[str, Any]]:
-        """Take raw bytes of an event stream; yields the data of each event they complete
-        (pings excepted), each before the next is read, so an error event raises only after
-        the events that came before it were handed over."""
-        self._take(len(chunk))
-        for line in self._lines.feed(self._text.decode(chunk)):
-            event = self._decoder.feed(line)
-            if event is not None:
-                data = self._assembler.add(event)
-                if data is not None:
-                    yield data
-
     def chunk(self, chunk: bytes) -> None:
+        """Take raw bytes of the body as they arrive: an event stream's are assembled at once."""
+        for _ in self.events(chunk):
+            pass
+
+    def events(self, chunk: bytes) -> Iterator[dict[str, Any]]:
+        """Take raw bytes of the body (counted before they are kept); for an event stream,
+        the data of each event they complete (pings excepted), handed over one by one, so
+        that an error event raises only after the events before it were handed over."""
         self._take(len(chunk))
-        self._body += chunk
+        if self._stream is None:
+            self._body += chunk
+            return iter(())
+        return self._assembled(self._stream.feed(chunk))
+
+    def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
+        for event in events:
+            data = self._assembler.add(event)
+            if data is not None:
+                yield data
 
     def result(self) -> output.Result:
         if self.sse:
@@ -218,13 +220,8 @@ class Dispatcher:
             response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
-                if reader.sse:
-                    for chunk in response.iter_bytes():
-                        for _ in reader.events(chunk):
-                            pass  # the assembler keeps them
-                else:
-                    for chunk in response.iter_bytes():
-                        reader.chunk(chunk)
+                for chunk in response.iter_bytes():
+                    reader.chunk(chunk)
                 return reader.result()
             finally:
                 response.close()
@@ -276,18 +273,13 @@ class Dispatcher:
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
             try:
                 reader = _Reader(call, self.connection, response)
-                if reader.sse:
-                    async for chunk in response.aiter_bytes():
-                        for _ in reader.events(chunk):
-                            pass  # the assembler keeps them
-                else:
-                    async for chunk in response.aiter_bytes():
-                        reader.chunk(chunk)
+                async for chunk in response.aiter_bytes():
+                    reader.chunk(chunk)
                 return reader.result()
             finally:
                 await response.aclose()
 
-    async def aevents(self, call: Call) -> AsyncIterator[dict[str, Any]]:
+    async def aevents(self, call: Call) -> AsyncGenerator[dict[str, Any], None]:
         """Each SSE event's data as it arrives, for hosts that show tokens live.
 
         Attempts are retried only until the stream starts: once an event has been handed over,

@@ -1,8 +1,10 @@
 """Server-sent events, decoded as the WHATWG HTML standard (§9.2.6) says.
 
-``Lines`` splits the decoded text on CRLF, LF or CR, across chunk boundaries; ``Decoder``
-dispatches an event at each blank line. An event still pending at the end of the stream is
-discarded, as the standard requires, so a stream cut mid-event never yields half an event.
+``EventStream`` takes the body's bytes as they arrive: it decodes them as UTF-8 (a leading
+BOM dropped), ``Lines`` splits the text on CRLF, LF or CR across chunk boundaries, and
+``Decoder`` dispatches an event at each blank line. An event still pending at the end of the
+stream is discarded, as the standard requires, so a stream cut mid-event never yields half
+an event.
 
 Why not httpx2's own ``EventSource`` (tried, and reverted): it dispatches a block with no
 ``data`` line (a proxy's ``retry:`` block) as an event with empty data, keeps a leading BOM
@@ -13,6 +15,7 @@ body cannot be refused by size before it is held; the reader counts raw chunks i
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 
@@ -29,19 +32,15 @@ class Event:
 class Decoder:
     """Feed it lines; it returns an Event when a blank line completes one."""
 
-    __slots__ = ("_event", "_data", "_last_id", "_retry", "_first")
+    __slots__ = ("_event", "_data", "_last_id", "_retry")
 
     def __init__(self) -> None:
         self._event = ""
         self._data: list[str] = []
         self._last_id = ""
         self._retry: int | None = None
-        self._first = True
 
     def feed(self, line: str) -> Event | None:
-        if self._first:
-            self._first = False
-            line = line.removeprefix("\ufeff")
         if not line:
             return self._dispatch()
         if line[0] == ":":
@@ -99,3 +98,19 @@ class Lines:
         last = lines.pop()
         self._parts = [last] if last else []
         return lines
+
+
+class EventStream:
+    """Feed it the body's bytes as they arrive; it returns the events they complete."""
+
+    __slots__ = ("_text", "_lines", "_decoder")
+
+    def __init__(self) -> None:
+        # Event streams are always UTF-8, whatever the content type says; utf-8-sig drops the BOM.
+        self._text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        self._lines = Lines()
+        self._decoder = Decoder()
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        events = (self._decoder.feed(line) for line in self._lines.feed(self._text.decode(chunk)))
+        return [event for event in events if event is not None]
