@@ -125,3 +125,20 @@ def test_waiting_for_a_turn_is_not_retried(recorder: Recorder, connection: dict[
 
     kind, waited = asyncio.run(main())
     assert kind == "timeout_error" and 0.3 <= waited < 1.0
+
+
+def test_closing_an_events_stream_early_gives_its_turn_back_at_once(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """A host that stops reading (``aclosing``) must not hold the turn until garbage collection."""
+    from test_streaming import REQUEST, sse_answer
+
+    recorder.script(sse_answer())
+
+    async def main() -> bool:
+        async with Connector(MANIFEST, connection, max_in_flight=1) as connector:
+            async with contextlib.aclosing(connector.events("create_message", REQUEST)) as events:
+                async for _ in events:
+                    break
+            turns = connector._dispatcher._turns
+            return turns is not None and not turns[1].locked()
+
+    assert asyncio.run(main()) is True

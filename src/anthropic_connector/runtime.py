@@ -8,7 +8,7 @@ sandbox) is there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, AsyncIterator, Mapping
+from typing import Any, AsyncGenerator, Mapping
 
 import httpx2
 
@@ -95,20 +95,19 @@ class Connector:
         op.validator.check(payload)
         return await self._dispatcher.asend(build(op, payload, self._overridden(timeout, max_retries)))
 
-    async def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncIterator[dict[str, Any]]:
+    def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncGenerator[dict[str, Any], None]:
         """The operation's server-sent events as they arrive (each event's JSON data).
 
         Only for operations that stream (create_message, create_completion); the request is
-        sent with stream: true whatever the input says. The stream holds one of the
-        ``max_in_flight`` turns until it ends or the iterator is closed (``aclosing``).
+        sent with stream: true whatever the input says. The input is checked here, before
+        anything is sent. The stream holds one of the ``max_in_flight`` turns until it ends
+        or the generator is closed (``contextlib.aclosing``).
         """
         op = self.manifest.operation(name)
         if not op.stream:
             raise ConfigurationError(f"operation {name!r} does not stream events")
         op.validator.check(payload)
-        connection = self._overridden(timeout, max_retries)
-        async for event in self._dispatcher.aevents(build(op, {**payload, "stream": True}, connection)):
-            yield event
+        return self._dispatcher.aevents(build(op, {**payload, "stream": True}, self._overridden(timeout, max_retries)))
 
     def close(self) -> None:
         self._dispatcher.close()
