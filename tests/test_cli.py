@@ -148,11 +148,14 @@ def test_run_with_a_connection_file(cli: Any, recorder: Recorder, fake_key: str,
         ("bad-version.yaml", "api_key: sk-ant-x\nanthropic_version: '2024-01-01'\n"),
         ("empty-key.json", '{"api_key": ""}'),
         ("missing.json", None),
+        ("not-utf-8.yaml", b"\xff\xfe api_key: sk-ant-x\n"),
     ],
 )
-def test_an_invalid_connection_file_exits_3_naming_it(cli: Any, recorder: Recorder, tmp_path: Path, name: str, content: str | None) -> None:
+def test_an_invalid_connection_file_exits_3_naming_it(cli: Any, recorder: Recorder, tmp_path: Path, name: str, content: str | bytes | None) -> None:
     path = tmp_path / name
-    if content is not None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content, encoding="utf-8")
     code, out, err = cli("run", "create_message", sample_file(MANIFEST.operation("create_message")), "--connection", str(path))
     assert code == 3

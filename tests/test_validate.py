@@ -344,12 +344,15 @@ def test_input_that_is_not_json_exits_2_and_sends_nothing(
     assert recorder.requests == []
 
 
-def test_an_input_file_with_a_byte_order_mark_is_read(cli: Any, recorder: Any, connection_env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_an_input_with_a_byte_order_mark_is_read(cli: Any, recorder: Any, connection_env: dict[str, str], tmp_path: Path, where: str) -> None:
     """Some editors start UTF-8 files with a BOM; it is not part of the JSON."""
     recorder.script(Answer(200, load_json(REPO / "samples/create_message.output.json")))
+    text = "\ufeff" + (REPO / "samples/create_message.input.json").read_text(encoding="utf-8")
     path = tmp_path / "input.json"
-    path.write_bytes(b"\xef\xbb\xbf" + (REPO / "samples/create_message.input.json").read_bytes())
-    code, out, _ = cli("run", "create_message", str(path), env=connection_env)
+    path.write_text(text, encoding="utf-8")
+    args = ("run", "create_message", str(path) if where == "file" else "-")
+    code, out, _ = cli(*args, env=connection_env, stdin=text if where == "stdin" else None)
     assert code == 0 and out["type"] == "message"
 
 

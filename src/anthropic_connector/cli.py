@@ -25,14 +25,14 @@ def _print_json(value: Any) -> None:
 def _read_payload(source: str) -> Any:
     """The input JSON from a file or '-' (stdin); unreadable or non-JSON input is a validation error."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")  # -sig: a BOM is not content
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise errors.ValidationError(
             f"cannot read the input {source!r}: {reason}", details=[{"path": "", "message": f"cannot be read: {reason}"}]
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text.removeprefix("\ufeff"))  # a BOM (some editors write one) is not content
     except ValueError as exc:
         raise errors.ValidationError(
             f"the input is not valid JSON: {exc}", details=[{"path": "", "message": f"is not valid JSON: {exc}"}]

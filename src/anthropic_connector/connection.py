@@ -53,7 +53,7 @@ class Connection:
     api_key: Secret | None = None
     auth_token: Secret | None = None
     anthropic_beta: tuple[str, ...] = ()
-    source: str = field(default="connection", compare=False)  # where it was read: for messages
+    source: str = field(default="the connection", compare=False)  # where it was read: for messages
 
     def missing_credential(self) -> str:
         """What to do when there is no credential, in terms of where the connection came from."""
@@ -64,7 +64,7 @@ class Connection:
         return f"no API key: {where}, or use the sandbox (--sandbox, or Connector(sandbox=True))"
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], manifest: Manifest, source: str = "connection") -> Connection:
+    def from_mapping(cls, data: Mapping[str, Any], manifest: Manifest, source: str = "the connection") -> Connection:
         """Check ``data`` against the connection schema and fill in the schema's defaults."""
         if not isinstance(data, Mapping):
             raise ConfigurationError(f"{source}: must be an object with api_key, base_url, ...")
@@ -96,8 +96,9 @@ class Connection:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (some editors write one) is not content
-        except OSError as exc:
-            raise ConfigurationError(f"{path}: cannot read the connection file ({exc.strerror or exc})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigurationError(f"{path}: cannot read the connection file ({reason})") from None
         try:
             data = json.loads(text)
         except ValueError as json_error:
