@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -244,7 +245,7 @@ def main() -> None:
     data["elapsed_s"] = round(time.monotonic() - began, 1)
     data["quick"] = args.quick
     data["src"] = str(SRC)
-    data["command"] = " ".join(["bench/run.py", *sys.argv[1:]])
+    data["command"] = shlex.join(["bench/run.py", *sys.argv[1:]])
     report.write(data, Path(args.results), HERE / "README.md" if Path(args.results) == HERE / "results" else None)
     log(f"done in {data['elapsed_s']} s: {Path(args.results) / 'latest.md'}")
 

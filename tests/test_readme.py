@@ -6,7 +6,6 @@ here from the repository root, on the embedded sandbox (no key, no network).
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shlex
 from typing import Any
@@ -51,6 +50,5 @@ def test_the_readme_library_snippet_runs(monkeypatch: pytest.MonkeyPatch, capsys
     monkeypatch.chdir(REPO)
     namespace: dict[str, Any] = {}
     exec(compile(fenced(section("The library"), "python")[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    asyncio.run(namespace["main"]())
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1] == "message_stop" and "msg_" in printed[0]
