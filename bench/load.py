@@ -32,9 +32,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def resident() -> dict[str, Any]:
     """Where the resident pages are at the end of the run (Linux /proc/self/smaps): private
-    (anonymous) memory, and pages of mapped files, the shared libraries' code among them."""
-    per_file: dict[str, int] = {}
-    anon = 0
+    memory (anonymous pages, and pages of mapped files written to, such as relocations), and
+    the clean pages of mapped files, which every process mapping the same library shares."""
+    clean: dict[str, int] = {}
+    private = 0
     try:
         with open("/proc/self/smaps") as smaps:
             name = ""
@@ -44,15 +45,18 @@ def resident() -> dict[str, Any]:
                     name = field[5] if len(field) > 5 and field[5].startswith("/") else ""
                 elif field[0] == "Rss:":
                     if name:
-                        per_file[name] = per_file.get(name, 0) + int(field[1])
+                        clean[name] = clean.get(name, 0) + int(field[1])
                     else:
-                        anon += int(field[1])
+                        private += int(field[1])
+                elif field[0] == "Private_Dirty:" and name:  # a file's page written to is ours alone
+                    clean[name] -= int(field[1])
+                    private += int(field[1])
     except OSError:
         return {}
-    top = sorted(per_file.items(), key=lambda kv: -kv[1])[:3]
+    top = sorted(clean.items(), key=lambda kv: -kv[1])[:3]
     return {
-        "anon_mb": anon / 1024,
-        "file_mb": sum(per_file.values()) / 1024,
+        "private_mb": private / 1024,
+        "file_mb": sum(clean.values()) / 1024,
         "top_files": [{"file": Path(path).name, "mb": kb / 1024} for path, kb in top],
     }
 

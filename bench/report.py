@@ -151,12 +151,17 @@ def _memory_line(data: dict[str, Any]) -> list[str]:
     if not mem:
         return []
     files = ", ".join(f"{f['file']} {f['mb']:.1f} MB" for f in mem["top_files"])
-    return [
+    lines = [
         "",
         f"Peak RSS counts the pages of mapped files as well as private memory: at the end of the c=256 row the connector "
-        f"held {mem['anon_mb']:.1f} MB private (anonymous) and {mem['file_mb']:.1f} MB of file pages, shared with every "
-        f"process that maps the same libraries (the largest: {files}).",
+        f"held {mem['private_mb']:.1f} MB of its own and {mem['file_mb']:.1f} MB of clean pages of mapped files, which every "
+        f"process mapping the same libraries shares (the largest: {files}).",
     ]
+    steps = data.get("memory", {}).get("steps")
+    if steps:
+        lines += ["", "What each import of that row adds, in a fresh process (bench/memory.py): "
+                  + ", ".join(f"{s['step']} {s['mb']:.1f} MB" for s in steps) + "."]
+    return lines
 
 
 def _verdict_lines(data: dict[str, Any]) -> list[str]:
@@ -243,7 +248,7 @@ def markdown(data: dict[str, Any]) -> str:
         lines += [f"- {t['module']}: {t['cumulative_ms']:.1f} ms" for t in it["top"]]
     overhead = data.get("overhead")
     if overhead:
-        lines += ["", f"## Connector CPU per request above its transport ({overhead.get('requests')} sequential requests × {overhead.get('rounds')} rounds, median)", ""]
+        lines += ["", f"## Connector CPU per request above its transport ({overhead.get('requests')} sequential requests × {overhead.get('rounds')} rounds; overhead: the median of the rounds' differences)", ""]
         lines += ["| path | raw µs/req | connector µs/req | overhead µs/req |", "| --- | ---: | ---: | ---: |"]
         for mode in ("sync", "async"):
             o = overhead.get(mode) or {}

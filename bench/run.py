@@ -4,7 +4,8 @@
 
 Starts the fake upstream (bench/upstream.py) on 127.0.0.1, then measures, in this order: the
 upstream's own limit (wrk, when installed), one-shot process time (CLI against an SDK script),
-the connector's CPU per request above raw httpx2 (plus a cProfile), requests/s and latency at
+the connector's CPU per request above raw httpx2 (plus a cProfile), what each import adds to
+memory (bench/memory.py), requests/s and latency at
 concurrency 1, 64 and 256 (each row a fresh process, bench/load.py), and streaming CPU per SSE
 event at concurrency 64. Writes bench/results/latest.md, a dated copy and latest.json, and
 rewrites the ratios block of bench/README.md. Loopback only; every step has a count and a time
@@ -229,6 +230,9 @@ def main() -> None:
             capture_output=True, text=True, env=child_env(), timeout=120, check=False,
         )
         data["overhead"] = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
+        log("what each import of an async run adds to its memory")
+        done = subprocess.run([PY, str(HERE / "memory.py")], capture_output=True, text=True, env=child_env(), timeout=60, check=False)
+        data["memory"] = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
         for client, concurrency, stream in ROWS:
             needs = {"sdk": "anthropic", "aiohttp": "aiohttp"}
             lacking = [m for key, m in needs.items() if key in client and m in missing]
