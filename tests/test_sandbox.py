@@ -86,6 +86,45 @@ def test_sdk_create_stream_and_count(sandbox_sdk: anthropic.Anthropic) -> None:
     assert counted.input_tokens == created.usage.input_tokens
 
 
+WEATHER = {
+    "name": "get_weather",
+    "description": "Current weather at a place",
+    "input_schema": {
+        "type": "object",
+        "required": ["location", "unit", "days"],
+        "properties": {
+            "location": {"type": "string"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "days": {"type": "integer", "minimum": 1},
+            "detail": {"type": "boolean"},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("choice", [{"type": "tool", "name": "get_weather"}, {"type": "any"}], ids=["named", "any"])
+def test_sdk_forced_tool_call_plain_and_streamed(sandbox_sdk: anthropic.Anthropic, choice: dict) -> None:
+    """With tool_choice asking for a call, the reply is a tool_use block whose input the tool's
+    own schema accepts, the same whether it is read whole or assembled from the stream."""
+    from jsonschema import Draft7Validator
+
+    kwargs = {"model": MODEL, "max_tokens": 200, "messages": HELLO, "tools": [WEATHER], "tool_choice": choice}
+    created = sandbox_sdk.messages.create(**kwargs)  # type: ignore[call-overload]
+    (block,) = created.content
+    assert created.stop_reason == "tool_use" and block.type == "tool_use" and block.name == "get_weather"
+    assert block.id.startswith("toolu_") and list(Draft7Validator(WEATHER["input_schema"]).iter_errors(block.input)) == []
+    with sandbox_sdk.messages.stream(**kwargs) as stream:  # type: ignore[arg-type]
+        final = stream.get_final_message()
+    assert final.model_dump() == created.model_dump()
+
+
+def test_without_a_forced_choice_the_reply_is_text() -> None:
+    with raw() as http:
+        for choice in (None, {"type": "auto"}, {"type": "none"}):
+            body = message(tools=[WEATHER], **({"tool_choice": choice} if choice else {}))
+            assert http.post("/v1/messages", json=body).json()["content"][0]["type"] == "text"
+
+
 def test_sdk_models_list_and_get(sandbox_sdk: anthropic.Anthropic) -> None:
     first = sandbox_sdk.models.list(limit=3)
     assert len(first.data) == 3 and first.has_more and first.first_id == first.data[0].id
@@ -494,3 +533,13 @@ def test_generation_invariants(text: str, max_tokens: int, stops: list[str]) -> 
         assert text.startswith(gen.text + gen.stop_sequence)  # type: ignore[operator]
     elif gen.stop_reason == "end_turn":
         assert gen.text == text
+
+
+def test_the_connector_assembles_a_streamed_tool_call_as_the_plain_reply() -> None:
+    from anthropic_connector import Connector
+
+    body = message(tools=[WEATHER], tool_choice={"type": "tool", "name": "get_weather"})
+    with Connector(sandbox=True) as connector:
+        plain = connector.run("create_message", body).output
+        streamed = connector.run("create_message", {**body, "stream": True}).output
+    assert streamed == plain and plain["content"][0]["input"] == {"location": "sandbox", "unit": "celsius", "days": 1}

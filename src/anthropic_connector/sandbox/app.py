@@ -143,28 +143,35 @@ class Sandbox:
         user_turns = [m for m in msgs if m["role"] == "user"]
         prompt = replies.block_text(user_turns[-1]["content"]) if user_turns else ""
         seed = replies.digest(body["model"], body.get("system"), msgs)
-        text = self._canned(prompt, body["model"], model) or replies.invent_text(seed)
         stops = body.get("stop_sequences", [])
-        gen = replies.generate(text, body["max_tokens"], stops)
+        tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
+        if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
+            arguments = replies.example(tool.get("input_schema"))
+            block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
+            content, stop_reason, stop_sequence, output_tokens = [block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8
+        else:
+            text = self._canned(prompt, body["model"], model) or replies.invent_text(seed)
+            gen = replies.generate(text, body["max_tokens"], stops)
+            content, stop_reason, stop_sequence, output_tokens = [{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens
         usage = {
             "input_tokens": replies.input_tokens(body.get("system"), msgs, body.get("tools")),
-            "output_tokens": gen.output_tokens,
+            "output_tokens": output_tokens,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
             "service_tier": "standard",
         }
         message = {
-            "id": "msg_" + replies.digest(seed, body["max_tokens"], stops)[:24],
+            "id": "msg_" + replies.digest(seed, body["max_tokens"], stops, *([tool["name"]] if tool else []))[:24],
             "type": "message",
             "role": "assistant",
             "model": body["model"],
-            "content": [{"type": "text", "text": gen.text}],
-            "stop_reason": gen.stop_reason,
-            "stop_sequence": gen.stop_sequence,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": stop_sequence,
             "usage": usage,
         }
         if body.get("stream"):
-            return self._events(call, replies.message_events(message, gen), content_start=3)
+            return self._events(call, replies.message_events(message), content_start=3)
         return self._json(call, 200, message)
 
     def _count_tokens(self, call: _Call) -> Reply:

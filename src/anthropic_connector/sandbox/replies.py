@@ -83,10 +83,9 @@ class Generation:
     stop_reason: str  # "end_turn" | "max_tokens" | "stop_sequence"
     stop_sequence: str | None
 
-    def deltas(self, per_delta: int = 3) -> list[str]:
+    def deltas(self) -> list[str]:
         """The text in streaming-sized chunks; they join to `text`."""
-        ps = pieces(self.text)
-        return ["".join(ps[i : i + per_delta]) for i in range(0, len(ps), per_delta)]
+        return _chunks(pieces(self.text))
 
 
 def generate(full_text: str, max_tokens: int, stop_sequences: list[str]) -> Generation:
@@ -107,25 +106,65 @@ def sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def message_events(message: dict[str, Any], gen: Generation) -> list[tuple[str, dict[str, Any]]]:
-    """The Messages streaming sequence, in the documented order; content deltas start at index 3."""
+def tool_to_call(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
+    """The tool a reply must call: the one `tool_choice` names, or the first for "any".
+    With "auto" (the default) or "none" the sandbox answers in text."""
+    choice = tool_choice if isinstance(tool_choice, dict) else {}
+    for tool in tools or ():
+        if choice.get("type") == "any" or (choice.get("type") == "tool" and tool.get("name") == choice.get("name")):
+            return dict(tool)
+    return None
+
+
+def example(schema: Any) -> Any:
+    """The simplest value `schema` accepts (its default, first enum value or example, else one
+    of its type with only the required properties), so a tool call's input is always valid."""
+    if not isinstance(schema, dict):
+        return {}
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if schema.get("enum") or schema.get("examples"):
+        return (schema.get("enum") or schema["examples"])[0]
+    kind = schema.get("type", "object")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: example(properties.get(name, {})) for name in schema.get("required", ())}
+    minimum = schema.get("minimum", 0)
+    return {"array": [example(schema.get("items"))] * schema.get("minItems", 0), "string": "sandbox",
+            "integer": minimum, "number": minimum, "boolean": False, "null": None}.get(kind, {})
+
+
+def message_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The Messages streaming sequence of `message`, in the documented order: a text block's
+    text in text_delta pieces, a tool_use block's input in input_json_delta pieces. Content
+    deltas start at index 3."""
     start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
-    start["usage"] = {**message["usage"], "output_tokens": min(1, gen.output_tokens)}
-    events: list[tuple[str, dict[str, Any]]] = [
-        ("message_start", {"type": "message_start", "message": start}),
-        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-        ("ping", {"type": "ping"}),
-    ]
-    for chunk in gen.deltas():
-        delta = {"type": "text_delta", "text": chunk}
-        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}))
-    stop = {"stop_reason": gen.stop_reason, "stop_sequence": gen.stop_sequence}
+    start["usage"] = {**message["usage"], "output_tokens": min(1, message["usage"]["output_tokens"])}
+    events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "tool_use":
+            opening = {**block, "input": {}}
+            deltas = [{"type": "input_json_delta", "partial_json": part} for part in _chunks(pieces(json.dumps(block["input"])))]
+        else:
+            opening = {**block, "text": ""}
+            deltas = [{"type": "text_delta", "text": part} for part in _chunks(pieces(block["text"]))]
+        events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}))
+        if index == 0:
+            events.append(("ping", {"type": "ping"}))
+        events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    stop = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
     events += [
-        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": gen.output_tokens}}),
+        ("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": message["usage"]["output_tokens"]}}),
         ("message_stop", {"type": "message_stop"}),
     ]
     return events
+
+
+def _chunks(parts: list[str], per_delta: int = 3) -> list[str]:
+    return ["".join(parts[i : i + per_delta]) for i in range(0, len(parts), per_delta)]
 
 
 def completion_events(completion: dict[str, Any], gen: Generation) -> list[tuple[str, dict[str, Any]]]:
