@@ -8,12 +8,15 @@ way, goes through conftest's check: no traceback on stderr, no key in stdout or 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, Answer, Recorder, _checked, by_operation, refused_url, run_cli
+from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, SRC, Answer, Recorder, _checked, by_operation, refused_url, run_cli
 from jsonschema import Draft7Validator
 
 from anthropic_connector.manifest import Operation
@@ -316,3 +319,10 @@ def test_the_run_check_catches_a_leak_and_a_traceback(fake_key: str) -> None:
     with pytest.raises(AssertionError):
         _checked(0, "", "token sk-ant-env-only", {"ANTHROPIC_AUTH_TOKEN": "sk-ant-env-only"})
     assert _checked(0, "[]", "", {}).out == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "anthropic_connector", "operations"], stdout=full, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)
+    assert done.returncode == 1 and done.stderr == "anthropic-connector: No space left on device\n"

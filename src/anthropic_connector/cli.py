@@ -1,7 +1,8 @@
 """`anthropic-connector`: list, describe, validate and run operations from a shell or a workflow step.
 
 stdout carries JSON only (the output, or the error envelope); stderr a one-line message.
-Exit codes come from the error class: 0 ok, 2 validation, 3 configuration, 4 API, 5 connection.
+Exit codes come from the error class: 0 ok, 2 validation, 3 configuration, 4 API, 5 connection;
+1 when stdout itself cannot be written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ PROG = "anthropic-connector"
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()  # a failed write surfaces here, inside main(), not at interpreter exit
 
 
 def _read_payload(source: str) -> Any:
@@ -171,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`--events | head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # stdout itself failed (a full disk, say): no JSON can go out, one line can
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit, when Python flushes
+        sys.stderr.write(f"{PROG}: {exc.strerror or exc}\n")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
