@@ -322,7 +322,8 @@ def test_the_run_check_catches_a_leak_and_a_traceback(fake_key: str) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback() -> None:
+@pytest.mark.parametrize("args", [["operations"], ["schema", "create_poem"]], ids=["output", "error envelope"])
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "anthropic_connector", "operations"], stdout=full, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "anthropic_connector", *args], stdout=full, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)
     assert done.returncode == 1 and done.stderr == "anthropic-connector: No space left on device\n"

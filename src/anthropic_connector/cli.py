@@ -161,21 +161,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sandbox_main(argv[1:])
     try:
-        return _run(_parser().parse_args(argv))
-    except errors.ConnectorError as exc:
-        _print_json(exc.envelope())
-        sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")
-        return exc.exit_code
+        try:
+            return _run(_parser().parse_args(argv))
+        except errors.ConnectorError as exc:
+            _print_json(exc.envelope())  # inside the outer try: writing the envelope can fail too
+            sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")
+            return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
-    except BrokenPipeError:
-        # The reader went away (`--events | head`): stop quietly, as other Unix tools do.
+    except OSError as exc:  # stdout itself failed; Python's own flush at exit must stay quiet too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except OSError as exc:  # stdout itself failed (a full disk, say): no JSON can go out, one line can
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit, when Python flushes
-        sys.stderr.write(f"{PROG}: {exc.strerror or exc}\n")
+        if isinstance(exc, BrokenPipeError):
+            return 141  # the reader went away (`--events | head`): stop quietly, as other Unix tools do
+        sys.stderr.write(f"{PROG}: {exc.strerror or exc}\n")  # a full disk, say: no JSON can go out
         return 1
 
 
