@@ -345,6 +345,31 @@ def _no_secret_in_any_log_line(caplog: pytest.LogCaptureFixture) -> Iterator[Non
         assert not any(secret in line for secret in SECRETS), f"a secret reached a log line: {record.name}"
 
 
+class RecordingClock:
+    """A clock whose sleeps only record how long they would have waited, and move its time on."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.time = time.time()
+        self.waits: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.time += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+@pytest.fixture
+def clock() -> RecordingClock:
+    return RecordingClock()
+
+
 def write_json(path: Path, value: Any) -> Path:
     path.write_text(json.dumps(value), encoding="utf-8")
     return path

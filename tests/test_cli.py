@@ -19,10 +19,10 @@ import yaml
 from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, SRC, Answer, Recorder, _checked, by_operation, refused_url, run_cli
 from jsonschema import Draft7Validator
 
-from anthropic_connector.manifest import Operation
+from anthropic_connector.spec import Operation
 
-API_OPERATIONS = [op for op in OPERATIONS if op.method is not None]  # those that raise on a non-2xx answer
-RAW_OPERATIONS = [op for op in OPERATIONS if op.method is None]  # those that return every status
+API_OPERATIONS = [op for op in OPERATIONS if op.request is not None]  # those that raise on a non-2xx answer
+RAW_OPERATIONS = [op for op in OPERATIONS if op.request is None]  # those that return every status
 ERROR_BODY = {"type": "error", "error": {"type": "invalid_request_error", "message": "prompt is too long"}}
 
 
@@ -31,7 +31,7 @@ def sample_file(op: Operation) -> str:
 
 
 def answer_for(op: Operation) -> Answer:
-    if op.method is None:
+    if op.request is None:
         return Answer(op.sample_output["status"], op.sample_output["body"], {"request-id": "req_cli"})
     return Answer(200, op.sample_output, {"request-id": "req_cli"})
 
@@ -110,7 +110,7 @@ def test_run_prints_the_output(cli: Any, op: Operation, recorder: Recorder, conn
     recorder.script(answer_for(op))
     code, out, err = cli("run", op.name, sample_file(op), env=connection_env)
     assert code == 0 and err == ""
-    if op.method is None:
+    if op.request is None:
         assert out["status"] == 200 and out["body"] == op.sample_output["body"]
     else:
         assert out == op.sample_output

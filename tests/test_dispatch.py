@@ -20,7 +20,7 @@ import pytest
 from conftest import MANIFEST, Answer, Recorder, by_operation, seed
 
 from anthropic_connector import Connector
-from anthropic_connector.manifest import Operation
+from anthropic_connector.spec import Operation
 
 MESSAGE = {"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-2.1", "content": [{"type": "text", "text": "Hi."}], "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 2}}
 
@@ -42,14 +42,14 @@ def unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
 
 def expected_wire(op: Operation, payload: dict[str, Any]) -> tuple[str, str, Any]:
     """(method, path, JSON body) the operation must send for ``payload``."""
-    if op.method is None:  # the input chooses (raw_http_request)
+    if op.request is None:  # the input chooses (raw_http_request)
         return payload["method"], payload["url"]["endpoint"], payload.get("body", {}).get("raw")
-    return op.method, op.path, unwrapped(payload)
+    return op.request.method, op.request.path, unwrapped(payload)
 
 
 def server_answer(op: Operation) -> Answer:
     """What the recorder answers: the operation's sample output as the API would send it."""
-    if op.method is None:
+    if op.request is None:
         return Answer(op.sample_output["status"], op.sample_output["body"], {"request-id": "req_sample"})
     return Answer(200, {**op.sample_output, "a_field_added_later": [1, 2]}, {"request-id": "req_sample"})
 
@@ -87,7 +87,7 @@ def test_sample_goes_on_the_wire_as_declared(op: Operation, mode: str, recorder:
     assert request.json() == body
 
     assert result.status == answer.status and result.request_id == "req_sample"
-    if op.method is None:
+    if op.request is None:
         assert result.output["status"] == 200 and result.output["body"] == answer.body
         assert result.output["headers"]["request-id"] == "req_sample"
     else:

@@ -1,7 +1,8 @@
 """The fault matrix: the sandbox misbehaves on a real socket, the CLI must cope or fail cleanly.
 
-Each case checks the exit code, how many requests the server saw, that the time spent fits
-the backoff policy, and that stdout holds the full output or the error envelope, never a part.
+Each case checks the exit code, how many requests the server saw, that the waits fit the
+backoff policy (read from a recording clock: no test sleeps through real backoff), and that
+stdout holds the full output or the error envelope, never a part.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from anthropic_connector import cli
-from conftest import SECRETS
+from conftest import SECRETS, RecordingClock
 from anthropic_connector.sandbox import SandboxOptions, serve
 
 KEY = "sk-ant-test-faults-0123456789"
@@ -32,16 +33,16 @@ def payload_file(tmp_path) -> Iterator[callable]:
     yield write
 
 
-def run(monkeypatch, capsys, url: str, *args: str) -> tuple[int, dict, float]:
+def run(monkeypatch, capsys, url: str, *args: str) -> tuple[int, dict, list[float]]:
+    """The exit code, the JSON on stdout and the waits the retries asked for."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
-    started = time.monotonic()
-    code = cli.main(["run", "create_message", *args])
-    elapsed = time.monotonic() - started
+    clock = RecordingClock()
+    code = cli.main(["run", "create_message", *args], clock=clock)
     out, err = capsys.readouterr()
     assert KEY not in out and KEY not in err
     assert "Traceback" not in err
-    return code, json.loads(out), elapsed
+    return code, json.loads(out), clock.waits
 
 
 def sandbox(*faults: str):
@@ -50,43 +51,45 @@ def sandbox(*faults: str):
 
 def test_429_then_200_succeeds_after_the_servers_retry_after(monkeypatch, capsys, payload_file) -> None:
     with sandbox("429:retry-after=0.2;times=1") as server:
-        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+        code, out, waits = run(monkeypatch, capsys, server.url, payload_file())
     assert code == 0 and out["type"] == "message"
     assert len(server.requests) == 2
-    assert 0.2 <= elapsed < 2.0
+    assert waits == [0.2]
 
 
 def test_529_three_times_exhausts_two_retries_with_backoff(monkeypatch, capsys, payload_file) -> None:
     with sandbox("529;times=3") as server:
-        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+        code, out, waits = run(monkeypatch, capsys, server.url, payload_file())
     assert code == 4
     assert out["error"]["status"] == 529 and out["error"]["details"]["error"]["type"] == "overloaded_error"
     assert out["error"]["request_id"].startswith("req_")
     assert len(server.requests) == 3
     # backoff 0.5 s then 1.0 s, each less up to 25 % jitter
-    assert 1.125 <= elapsed < 3.5
+    assert len(waits) == 2 and 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
 
 
 def test_500_with_x_should_retry_false_is_not_retried(monkeypatch, capsys, payload_file) -> None:
     with sandbox("500;should-retry=false") as server:
-        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file())
+        code, out, waits = run(monkeypatch, capsys, server.url, payload_file())
     assert code == 4 and out["error"]["status"] == 500
     assert len(server.requests) == 1
-    assert elapsed < 1.0
+    assert waits == []
 
 
 def test_connection_refused_exits_5_after_its_retries(monkeypatch, capsys, payload_file) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code, out, elapsed = run(monkeypatch, capsys, f"http://127.0.0.1:{port}", payload_file(), "--max-retries", "1")
+    code, out, waits = run(monkeypatch, capsys, f"http://127.0.0.1:{port}", payload_file(), "--max-retries", "1")
     assert code == 5 and out["error"]["type"] == "connection_error"
-    assert 0.375 <= elapsed < 2.5
+    assert len(waits) == 1 and 0.375 <= waits[0] <= 0.5
 
 
 def test_answer_slower_than_the_timeout_is_a_timeout_error(monkeypatch, capsys, payload_file) -> None:
     with sandbox("latency=3") as server:
-        code, out, elapsed = run(monkeypatch, capsys, server.url, payload_file(), "--timeout", "0.3", "--max-retries", "0")
+        started = time.monotonic()
+        code, out, _ = run(monkeypatch, capsys, server.url, payload_file(), "--timeout", "0.3", "--max-retries", "0")
+        elapsed = time.monotonic() - started  # the transport's own timeout: real time, not the clock's
     assert code == 5 and out["error"]["type"] == "timeout_error"
     assert len(server.requests) == 1
     assert elapsed < 2.0
@@ -168,14 +171,15 @@ def test_response_over_the_size_limit_is_refused(monkeypatch, capsys, payload_fi
         ("latency=3", False, "timeout_error", 1),
     ],
 )
-def test_async_client_meets_the_same_faults(fault: str, stream: bool, expected: str | None, requests: int) -> None:
+def test_async_client_meets_the_same_faults(fault: str, stream: bool, expected: str | None, requests: int, clock: RecordingClock) -> None:
     """arun goes through the aiohttp-backed transport: its failures must map exactly as httpx2's."""
     import asyncio
 
     from anthropic_connector import ConnectorError, Connector
 
     async def go(url: str) -> str | None:
-        async with Connector(connection={"api_key": KEY, "base_url": url, "max_retries": 1 if expected is None else 0, "timeout": 0.5}) as connector:
+        connection = {"api_key": KEY, "base_url": url, "max_retries": 1 if expected is None else 0, "timeout": 0.5}
+        async with Connector(connection=connection, clock=clock) as connector:
             try:
                 result = await connector.arun("create_message", {**MESSAGE, "stream": stream})
             except ConnectorError as exc:
@@ -186,3 +190,4 @@ def test_async_client_meets_the_same_faults(fault: str, stream: bool, expected: 
     with sandbox(fault) as server:
         assert asyncio.run(go(server.url)) == expected
         assert len(server.requests) == requests
+    assert len(clock.waits) == requests - 1  # each retry waited on the clock it was given

@@ -6,16 +6,17 @@ validate.py cannot hide a bad sample.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 import yaml
-from conftest import OPERATION_IDS, OPERATIONS, REPO, SEED, by_operation, load_json, seed, write_json
+from conftest import OPERATION_IDS, OPERATIONS, REPO, SEED, Answer, Recorder, by_operation, load_json, seed, write_json
 from jsonschema import Draft7Validator
 
-from anthropic_connector import ConfigurationError
+from anthropic_connector import ConfigurationError, Connector, ValidationError
 from anthropic_connector import manifest as manifest_module
 
 SCHEMA_FILES = sorted((REPO / "schemas").glob("*.json"))
@@ -78,8 +79,10 @@ def test_every_input_field_is_documented_for_forms(op: manifest_module.Operation
 def test_operation_spec_is_what_connector_yaml_declares(op: manifest_module.Operation) -> None:
     raw = {e["name"]: e for e in yaml.safe_load((REPO / "connector.yaml").read_text(encoding="utf-8"))["operations"]}[op.name]
     assert (op.title, op.description) == (raw["title"], raw["description"])
-    assert (op.method, op.path) == (raw.get("request", {}).get("method"), raw.get("request", {}).get("path"))
-    assert (op.handler, op.stream) == (raw.get("handler"), raw.get("stream"))
+    request = raw.get("request")
+    assert (op.request and op.request.method, op.request and op.request.path) == ((request or {}).get("method"), (request or {}).get("path"))
+    assert op.handler == raw.get("handler")
+    assert op.stream == ((request or {}).get("response") if (request or {}).get("response") in ("message", "completion") else None)
     assert op.input_schema == load_json(REPO / raw["input"])
     assert op.sample_output == load_json(REPO / raw["samples"]["output"])
     assert op.summary() == {"name": op.name, "title": raw["title"], "description": raw["description"]}
@@ -119,7 +122,7 @@ def test_seed_raw_request_targets_the_wrong_endpoint_with_a_typed_key(manifest: 
     assert original["headers"]["X-API-Key"].startswith("sk-ant-")
 
     shipped = manifest.operation("raw_http_request").sample_input
-    paths = {op.path for op in manifest.operations.values() if op.path}
+    paths = {op.request.path for op in manifest.operations.values() if op.request}
     assert shipped["url"] == {"endpoint": "/v1/complete"} and shipped["url"]["endpoint"] in paths
     assert not any(k.lower() in ("x-api-key", "authorization") for k in shipped.get("headers", {}))
     assert "sk-ant-" not in str(shipped)
@@ -258,23 +261,102 @@ def test_the_copy_itself_loads(copy_of_manifest: Path, manifest: manifest_module
     assert copy.path == copy_of_manifest
 
 
-def test_a_fourth_operation_needs_only_data(copy_of_manifest: Path) -> None:
-    """A new operation = a manifest entry + two schemas + two samples; no Python."""
-    root = copy_of_manifest.parent
-    for kind in ("input", "output"):
-        shutil.copy(root / "schemas" / f"create_completion.{kind}.json", root / "schemas" / f"count_completion.{kind}.json")
-        shutil.copy(root / "samples" / f"create_completion.{kind}.json", root / "samples" / f"count_completion.{kind}.json")
+def _add_get_thing(root: Path, request: dict[str, Any]) -> None:
+    """An operation of nothing but data: a manifest entry, two schemas and two samples."""
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Get thing",
+        "description": "One thing by id.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["thing_id"],
+        "properties": {
+            "thing_id": {"type": "string", "minLength": 1, "title": "Thing", "description": "Its id."},
+            "limit": {"type": "integer", "minimum": 1, "title": "Limit", "description": "How many."},
+        },
+    }
+    write_json(root / "schemas" / "get_thing.input.json", schema)
+    write_json(root / "schemas" / "get_thing.output.json", {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}})
+    write_json(root / "samples" / "get_thing.input.json", {"thing_id": "thing_1"})
+    write_json(root / "samples" / "get_thing.output.json", {"id": "thing_1"})
+    entry = {
+        "name": "get_thing",
+        "title": "Get Thing",
+        "description": "Read one thing.",
+        "request": request,
+        "input": "schemas/get_thing.input.json",
+        "output": "schemas/get_thing.output.json",
+        "samples": {"input": "samples/get_thing.input.json", "output": "samples/get_thing.output.json"},
+    }
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"].append(entry))
 
-    def add(raw: dict[str, Any]) -> None:
-        entry = {k: v.replace("create_completion", "count_completion") if isinstance(v, str) else v for k, v in raw["operations"][0].items()}
-        entry["samples"] = {k: v.replace("create_completion", "count_completion") for k, v in entry["samples"].items()}
-        entry["request"] = {"method": "POST", "path": "/v1/complete/count"}
-        raw["operations"].append(entry)
 
-    edit_yaml(copy_of_manifest, add)
+def test_adding_an_operation_needs_only_data(copy_of_manifest: Path, recorder: Recorder, fake_key: str) -> None:
+    """The README's "Adding an operation", followed to the letter: a GET with a path and a
+    query parameter runs on a recording server with no new Python."""
+    _add_get_thing(copy_of_manifest.parent, {"method": "GET", "path": "/v1/things/{thing_id}", "query": ["limit"]})
     loaded = manifest_module.load(copy_of_manifest)
-    assert list(loaded.operations)[-1] == "count_completion"
-    assert loaded.operation("count_completion").path == "/v1/complete/count"
+    assert list(loaded.operations)[-1] == "get_thing"
+    recorder.script(Answer(200, {"id": "a b/c", "added_later": 1}, {"request-id": "req_1"}))
+    with Connector(loaded, {"api_key": fake_key, "base_url": recorder.url}) as connector:
+        result = connector.run("get_thing", {"thing_id": "a b/c", "limit": 3})
+        with pytest.raises(ValidationError):
+            connector.run("get_thing", {"limit": 3})
+    (request,) = recorder.requests
+    assert (request.method, request.target, request.body) == ("GET", "/v1/things/a%20b%2Fc?limit=3", b"")
+    assert "content-type" not in request.headers and request.headers["x-api-key"] == fake_key
+    assert (result.output, result.request_id) == ({"id": "a b/c", "added_later": 1}, "req_1")
+
+
+REQUEST_MISTAKES = {
+    "placeholder without a required field": ({"method": "GET", "path": "/v1/things/{thing}"}, "{thing}"),
+    "query field the input lacks": ({"method": "GET", "path": "/v1/things/{thing_id}", "query": ["offset"]}, "offset"),
+    "header field the input lacks": ({"method": "GET", "path": "/v1/things/{thing_id}", "headers": {"betas": "anthropic-beta"}}, "betas"),
+    "multipart without a file part": ({"method": "POST", "path": "/v1/things/{thing_id}", "body": "multipart"}, "multipart"),
+    "ok without the schema it expects": ({"method": "GET", "path": "/v1/things/{thing_id}", "query": ["limit"], "response": "ok"}, "expect"),
+    "a field with no place on the wire": ({"method": "GET", "path": "/v1/things/{thing_id}"}, "'limit' has no place"),
+}
+
+
+@pytest.mark.parametrize(("request_spec", "named"), REQUEST_MISTAKES.values(), ids=REQUEST_MISTAKES.keys())
+def test_a_request_spec_that_cannot_run_fails_at_load(copy_of_manifest: Path, request_spec: dict[str, Any], named: str) -> None:
+    _add_get_thing(copy_of_manifest.parent, request_spec)
+    with pytest.raises(ConfigurationError) as caught:
+        manifest_module.load(copy_of_manifest)
+    assert str(copy_of_manifest) in caught.value.message and "get_thing" in caught.value.message
+    assert any(named in mistake for mistake in caught.value.details)
+
+
+def test_the_handler_names_the_manifest_accepts_are_the_builders() -> None:
+    from anthropic_connector.operations import BUILDERS
+
+    schema = load_json(REPO / "schemas" / "manifest.schema.json")
+    assert schema["properties"]["operations"]["items"]["properties"]["handler"]["enum"] == sorted(BUILDERS)
+
+
+def test_a_cross_file_ref_is_bundled_into_one_self_contained_schema(copy_of_manifest: Path) -> None:
+    root = copy_of_manifest.parent
+    _add_get_thing(root, {"method": "POST", "path": "/v1/things/{thing_id}", "query": ["limit"]})
+    schema = load_json(root / "schemas" / "get_thing.input.json")
+    schema["properties"]["messages"] = {"$ref": "create_message.input.json#/properties/messages", "title": "Messages", "description": "As create_message takes them."}
+    write_json(root / "schemas" / "get_thing.input.json", schema)
+    op = manifest_module.load(copy_of_manifest).operation("get_thing")
+    assert op.input_schema["properties"]["messages"]["$ref"] == "#/definitions/create_message.input/properties/messages"
+    assert "properties" in op.input_schema["definitions"]["create_message.input"]
+    assert "$ref" not in json.dumps(op.input_schema).replace('"$ref": "#', "")  # every pointer is local now
+    problems = op.validator.errors({"thing_id": "t", "messages": [{"role": "robot", "content": "hi"}]})
+    assert [p["path"] for p in problems] == ["/messages/0/role"]
+
+
+def test_a_ref_to_a_file_the_manifest_does_not_name_is_refused(copy_of_manifest: Path) -> None:
+    root = copy_of_manifest.parent
+    _add_get_thing(root, {"method": "GET", "path": "/v1/things/{thing_id}"})
+    write_json(root / "schemas" / "stray.json", {"type": "string"})
+    schema = load_json(root / "schemas" / "get_thing.input.json")
+    schema["properties"]["limit"] = {"$ref": "stray.json", "title": "Limit", "description": "x"}
+    write_json(root / "schemas" / "get_thing.input.json", schema)
+    with pytest.raises(ConfigurationError, match="stray.json"):
+        manifest_module.load(copy_of_manifest)
 
 
 @pytest.mark.parametrize("breakage", [_unknown_handler, _invalid_yaml, _sample_breaks_schema], ids=["unknown handler", "invalid YAML", "bad sample"])
@@ -349,7 +431,7 @@ def test_an_altered_cache_entry_is_never_trusted(copy_of_manifest: Path, tmp_pat
     for altered in ({"raw": {"operations": []}, "stamp": "0"}, tampered):
         entry.write_text(json.dumps(altered))
         loaded = manifest_module.load(copy_of_manifest)
-        assert loaded.operation("create_message").path == "/v1/messages"
+        assert loaded.operation("create_message").request.path == "/v1/messages"
         assert loaded.operation("create_message").validator._fast is not None  # checked again
     assert json.loads(entry.read_text()) == good  # and the entry is written anew
 

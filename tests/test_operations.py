@@ -25,11 +25,12 @@ from anthropic_connector import (
     ConnectorError,
     ResponseTooLargeError,
     Result,
-    TimeoutError,
+    APITimeoutError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
-from anthropic_connector.manifest import Operation
+from anthropic_connector.spec import Operation
 
 
 def output_violations(op: Operation, output: Any) -> list[str]:
@@ -181,9 +182,10 @@ def test_result_is_a_frozen_record() -> None:
         (ValidationError, "validation_error", 2, ConnectorError),
         (ConfigurationError, "configuration_error", 3, ConnectorError),
         (APIError, "api_error", 4, ConnectorError),
-        (ResponseTooLargeError, "response_too_large", 4, APIError),
+        (ResponseTooLargeError, "response_too_large", 4, ConnectorError),
+        (UnexpectedResponseError, "unexpected_response", 4, ConnectorError),
         (TransportError, "connection_error", 5, ConnectorError),
-        (TimeoutError, "timeout_error", 5, TransportError),
+        (APITimeoutError, "timeout_error", 5, TransportError),
     ],
 )
 def test_error_tree(cls: type, type_: str, code: int, parent: type) -> None:
@@ -199,7 +201,7 @@ def test_an_error_answer_raises_api_error_with_the_api_body(op: Operation, statu
     body = {"type": "error", "error": {"type": "invalid_request_error", "message": "max_tokens: too large"}}
     recorder.script(Answer(status, body, {"request-id": "req_err"}))
     with Connector(MANIFEST, connection) as connector:
-        if op.method is None:  # raw_http_request returns every status as output
+        if op.request is None:  # raw_http_request returns every status as output
             result = connector.run(op.name, op.sample_input)
             assert (result.status, result.output["body"]) == (status, body)
             return
@@ -218,10 +220,23 @@ def test_no_answer_raises_transport_error(fake_key: str) -> None:
     assert caught.value.exit_code == 5 and fake_key not in caught.value.message
 
 
-def test_a_body_that_is_not_json_is_an_api_error(recorder: Recorder, connection: dict[str, Any]) -> None:
+def test_a_body_that_is_not_json_is_an_unexpected_response(recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(Answer(200, "<html>gateway</html>", {"content-type": "text/html"}))
-    with Connector(MANIFEST, connection) as connector, pytest.raises(APIError, match="not JSON"):
+    with Connector(MANIFEST, connection) as connector, pytest.raises(UnexpectedResponseError, match="not JSON") as caught:
         connector.run("create_completion", MANIFEST.operation("create_completion").sample_input)
+    assert (caught.value.type, caught.value.exit_code) == ("unexpected_response", 4)
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.request and op.request.response in ("json", "message", "completion")], ids=lambda op: op.name)
+def test_a_2xx_that_is_not_the_declared_output_is_not_a_success(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
+    """A misconfigured base_url answering {"echo": true}: an error naming what is missing."""
+    recorder.script(Answer(200, {"echo": True}))
+    with Connector(MANIFEST, connection) as connector, pytest.raises(UnexpectedResponseError) as caught:
+        connector.run(op.name, op.sample_input)
+    assert caught.value.exit_code == 4 and caught.value.status == 200
+    required = op.output_schema.get("required", [])
+    if required:
+        assert {"path": f"/{required[0]}", "message": "is required"} in caught.value.details
 
 
 # -- the package surface ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from anthropic_connector import Connector, ConnectorError
 from anthropic_connector.transport_aiohttp import AiohttpTransport
 
 MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+REPLY = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5", "content": [], "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
 
 
 def run(mode: str, connection: dict[str, Any], name: str, payload: dict[str, Any]) -> Any:
@@ -38,8 +39,9 @@ MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 def test_the_environments_proxy_is_used_by_both(mode: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", recorder.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
+    recorder.script(Answer(200, REPLY))
     out = run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE)
-    assert out == {"ok": True}
+    assert out == REPLY
     (seen,) = recorder.requests
     assert seen.target == "http://api.example.invalid/v1/messages"  # proxy form: the absolute URL
     assert seen.headers["x-api-key"] == connection["api_key"]
@@ -78,7 +80,8 @@ def test_proxy_credentials_go_in_a_header_and_never_into_an_error(mode: str, rec
     monkeypatch.setenv("HTTP_PROXY", f"http://user:s3cret@{host_port}")
     monkeypatch.setenv("HTTPS_PROXY", f"http://user:s3cret@{host_port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
-    assert run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == {"ok": True}
+    recorder.script(Answer(200, REPLY))
+    assert run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == REPLY
     assert recorder.requests[0].headers["proxy-authorization"] == "Basic dXNlcjpzM2NyZXQ="  # user:s3cret
 
     recorder.reset()
@@ -103,6 +106,7 @@ def test_all_proxy_and_no_proxy_wildcards_as_httpx2_reads_them(recorder: Recorde
     monkeypatch.delenv("http_proxy", raising=False)
     monkeypatch.setenv("ALL_PROXY", recorder.url)
     monkeypatch.setenv("NO_PROXY", "*.bypassed.invalid")
-    assert run("async", {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == {"ok": True}
+    recorder.script(Answer(200, REPLY))
+    assert run("async", {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == REPLY
     assert run("async", {**connection, "base_url": "http://api.bypassed.invalid"}, "create_message", MESSAGE) == "connection_error"
     assert [r.target for r in recorder.requests] == ["http://api.example.invalid/v1/messages"]

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "APIError",
+    "APITimeoutError",
     "ConfigurationError",
     "Connection",
     "Connector",
     "ConnectorError",
     "ResponseTooLargeError",
     "Result",
-    "TimeoutError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "__version__",
     "load",
@@ -27,11 +28,12 @@ __all__ = [
 
 _HOME = {
     "APIError": "errors",
+    "APITimeoutError": "errors",
     "ConfigurationError": "errors",
     "ConnectorError": "errors",
     "ResponseTooLargeError": "errors",
-    "TimeoutError": "errors",
     "TransportError": "errors",
+    "UnexpectedResponseError": "errors",
     "ValidationError": "errors",
     "Connection": "connection",
     "Connector": "runtime",
@@ -40,7 +42,16 @@ _HOME = {
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .errors import APIError, ConfigurationError, ConnectorError, ResponseTooLargeError, TimeoutError, TransportError, ValidationError
+    from .errors import (
+        APIError,
+        APITimeoutError,
+        ConfigurationError,
+        ConnectorError,
+        ResponseTooLargeError,
+        TransportError,
+        UnexpectedResponseError,
+        ValidationError,
+    )
     from .output import Result
     from .runtime import Connector
 

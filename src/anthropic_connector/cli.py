@@ -12,9 +12,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 from . import errors
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 PROG = "anthropic-connector"
 
@@ -68,12 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an operation and print its output")
     run.add_argument("operation")
     run.add_argument("input", help="a JSON file, or - for stdin")
-    run.add_argument("--connection", metavar="FILE", help="a JSON or YAML connection file (default: ANTHROPIC_* env)")
-    run.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
-    run.add_argument("--timeout", type=float, help="longest wait to connect, send or for each read, in seconds (overrides the connection)")
-    run.add_argument("--max-retries", type=int, help="retries after a failed attempt (overrides the connection)")
     run.add_argument("--events", action="store_true", help="print each server-sent event as a JSON line as it arrives")
-    run.add_argument("-v", "--verbose", action="store_true", help="log requests, answers and retries to stderr (credentials redacted)")
+    run.add_argument("--output", metavar="FILE", help="write a JSON Lines or file answer to FILE as it arrives (batch results, file downloads)")
+    _connection_arguments(run)
+
+    test = sub.add_parser("test-connection", help="check the connection's key and base URL (GET /v1/models?limit=1; spends no tokens)")
+    _connection_arguments(test)
 
     # Listed for --help only: main() hands `sandbox ...` to the sandbox's own parser, so that
     # no other command pays for importing the emulator.
@@ -81,18 +84,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
+def _connection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--connection", metavar="FILE", help="a JSON or YAML connection file (default: ANTHROPIC_* env)")
+    parser.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
+    parser.add_argument("--timeout", type=float, help="longest wait to connect, send or for each read, in seconds (overrides the connection)")
+    parser.add_argument("--max-retries", type=int, help="retries after a failed attempt (overrides the connection)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests, answers and retries to stderr (credentials redacted)")
+
+
+def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     from .manifest import load
 
     manifest = load(args.manifest)
     if args.command == "operations":
         _print_json([op.summary() for op in manifest.operations.values()])
         return 0
-    op = manifest.operation(args.operation)
+    op = manifest.operation("test_connection" if args.command == "test-connection" else args.operation)
     if args.command == "schema":
         _print_json(op.output_schema if args.output else op.input_schema)
         return 0
-    payload = _read_payload(args.input)
+    payload = {} if args.command == "test-connection" else _read_payload(args.input)
     if args.command == "validate":
         op.validator.check(payload)
         _print_json({"valid": True})
@@ -106,12 +117,12 @@ def _run(args: argparse.Namespace) -> int:
     stop_logging = _log_to_stderr(connection) if args.verbose else None
     overrides = {"timeout": args.timeout, "max_retries": args.max_retries}
     try:
-        if args.events:
+        if getattr(args, "events", False):
             import asyncio
 
-            return asyncio.run(_print_events(Connector(manifest, connection, sandbox=args.sandbox), op.name, payload, overrides))
-        with Connector(manifest, connection, sandbox=args.sandbox) as connector:
-            result = connector.run(op.name, payload, **overrides)
+            return asyncio.run(_print_events(Connector(manifest, connection, sandbox=args.sandbox, clock=clock), op.name, payload, overrides))
+        with Connector(manifest, connection, sandbox=args.sandbox, clock=clock) as connector:
+            result = connector.run(op.name, payload, output_file=getattr(args, "output", None), **overrides)
         _print_json(result.output)
         return 0
     finally:
@@ -154,7 +165,8 @@ def _log_to_stderr(connection: Any) -> Callable[[], None]:
     return undo
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The command line; ``clock``: what retries wait with (a host or a test may bring its own)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         from .sandbox.cli import main as sandbox_main
@@ -162,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_main(argv[1:])
     try:
         try:
-            return _run(_parser().parse_args(argv))
+            return _run(_parser().parse_args(argv), clock)
         except errors.ConnectorError as exc:
             _print_json(exc.envelope())  # inside the outer try: writing the envelope can fail too
             sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")

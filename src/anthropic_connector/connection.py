@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigurationError
-from .manifest import Manifest
+from .spec import Manifest
 from .validate import describe
 
 

@@ -1,8 +1,12 @@
-"""Send a Call on the one HTTP client, with retries, size limits and stream assembly.
+"""Send a Call on the one HTTP client, retrying as the official SDK does, and hand the answer
+to output.py.
 
-The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster pool) and
-nothing else changes. Sync and async share every decision (retry.py, output.py, sse.py);
-only the I/O loops below exist twice.
+The retry loop exists once (``_retrying``): it decides, it does no I/O. It asks for an
+attempt, is told the attempt's outcome, and says how long to wait or stops with the result
+(or the error). Two ten-line drivers run it, one sync and one async (httpx's auth flow and
+h11's sans-IO are the model), with the clock the caller gave: a test's clock only records
+the waits. The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster
+pool) and nothing else changes.
 """
 
 from __future__ import annotations
@@ -11,19 +15,17 @@ import asyncio
 import contextlib
 import logging
 import sys
-import time
-from typing import Any, AsyncGenerator, AsyncIterator, Iterator
+from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, NamedTuple
 
 import httpx2
 
 from . import errors, output, retry
 from .auth import ConnectionAuth
+from .call import Call
+from .clock import Clock
 from .connection import Connection
-from .operations import Call
-from .sse import Event, EventStream
 
 log = logging.getLogger("anthropic_connector")
-
 
 _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop's origin
 
@@ -33,32 +35,105 @@ _FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop'
 MAX_IN_FLIGHT = 100
 
 
-class _transport_errors:
-    """httpx2's failures as ours, in a ``with`` or an ``async with``; messages name the URL
-    (without its query), never a header."""
+def _where(request: httpx2.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
-    def __init__(self, request: httpx2.Request) -> None:
-        self.request = request
 
-    def __enter__(self) -> None:
-        return None
+def _unsendable(request: httpx2.Request, exc: Exception) -> errors.ConnectorError:
+    # The request itself cannot be written (a header with a line break, say): nothing left.
+    return errors.ValidationError(f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}])
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, httpx2.LocalProtocolError):
-            # The request itself cannot be written (a header with a line break, say): nothing left.
-            raise errors.ValidationError(
-                f"the request cannot be sent: {exc}", details=[{"path": "", "message": f"cannot be sent: {exc}"}]
-            ) from None
-        if isinstance(exc, httpx2.TimeoutException):
-            raise errors.TimeoutError(f"{_where(self.request)} timed out ({type(exc).__name__})") from None
-        if isinstance(exc, httpx2.RequestError):  # refused, dropped, or a body that cannot be decoded
-            raise errors.TransportError(f"{_where(self.request)} failed: {str(exc) or type(exc).__name__}") from None
 
-    async def __aenter__(self) -> None:
-        return None
+# httpx2's failures as ours, most specific first; messages name the URL (without its query),
+# never a header.
+_MAPPED: tuple[tuple[type[Exception], Callable[[httpx2.Request, Exception], errors.ConnectorError]], ...] = (
+    (httpx2.LocalProtocolError, _unsendable),
+    (httpx2.TimeoutException, lambda r, e: errors.APITimeoutError(f"{_where(r)} timed out ({type(e).__name__})")),
+    (httpx2.RequestError, lambda r, e: errors.TransportError(f"{_where(r)} failed: {str(e) or type(e).__name__}")),
+)
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        self.__exit__(kind, exc, tb)
+
+@contextlib.contextmanager
+def _mapped(request: httpx2.Request) -> Iterator[None]:
+    try:
+        yield
+    except httpx2.RequestError as exc:  # refused, dropped, timed out, or a body that cannot be decoded
+        raise next(make(request, exc) for kind, make in _MAPPED if isinstance(exc, kind)) from None
+
+
+class _Send(NamedTuple):
+    attempt: int  # from 0
+
+
+class _Wait(NamedTuple):
+    seconds: float
+
+
+Flow = Generator["_Send | _Wait", Any, Any]
+
+
+def _retrying(call: Call, clock: Clock) -> Flow:
+    """The one retry loop: yields _Send (send back the attempt's outcome: its value or its
+    ConnectorError) or _Wait (send back None once waited); returns the outcome that ends it,
+    or raises the error that does."""
+    attempt = 0
+    while True:
+        outcome = yield _Send(attempt)
+        if isinstance(outcome, errors.ConnectorError):
+            retryable, headers, why = retry.should_retry(outcome), getattr(outcome, "headers", None), outcome.message
+        elif call.raw and isinstance(outcome, output.Result) and not 200 <= outcome.status < 300:
+            headers, why = outcome.output["headers"], f"HTTP {outcome.status}"
+            retryable = retry.should_retry_answer(outcome.status, headers)  # a raw answer is its output once retries are spent
+        else:
+            return outcome
+        if not retryable or attempt >= call.max_retries:
+            if isinstance(outcome, errors.ConnectorError):
+                raise outcome
+            return outcome
+        wait = retry.delay(attempt, headers, clock.now())
+        log.info("attempt %d failed (%s); retrying in %.2fs", attempt + 1, why, wait)
+        yield _Wait(wait)
+        attempt += 1
+
+
+def _drive(flow: Flow, attempt: Callable[[int], Any], sleep: Callable[[float], None]) -> Any:
+    step = next(flow)
+    while True:
+        try:
+            if isinstance(step, _Wait):
+                sleep(step.seconds)
+                step = flow.send(None)
+                continue
+            try:
+                outcome = attempt(step.attempt)
+            except errors.ConnectorError as exc:
+                outcome = exc
+            step = flow.send(outcome)
+        except StopIteration as done:
+            return done.value
+
+
+async def _adrive(flow: Flow, attempt: Callable[[int], Awaitable[Any]], sleep: Callable[[float], Awaitable[None]]) -> Any:
+    step = next(flow)
+    while True:
+        try:
+            if isinstance(step, _Wait):
+                await sleep(step.seconds)
+                step = flow.send(None)
+                continue
+            try:
+                outcome = await attempt(step.attempt)
+            except errors.ConnectorError as exc:
+                outcome = exc
+            step = flow.send(outcome)
+        except StopIteration as done:
+            return done.value
+
+
+def _logged(call: Call, attempt: int) -> httpx2.Request:
+    """The request, after a debug line naming it (no headers: credentials are added later)."""
+    log.debug("%s %s (attempt %d of %d)", call.request.method, call.request.url, attempt + 1, call.max_retries + 1)
+    return call.request
 
 
 async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
@@ -71,88 +146,8 @@ async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> Non
         await asyncio.wait_for(gate.acquire(), seconds)
 
 
-def _where(request: httpx2.Request) -> str:
-    return f"{request.method} {request.url.copy_with(query=None)}"
-
-
-class _Reader:
-    """Takes one response's body as it arrives and turns it into the output.
-
-    Counts bytes against ``max_response_bytes`` before keeping them, so an oversized body is
-    refused without being held in memory; an event stream's bytes are counted the same way,
-    then decoded (always UTF-8, as the SSE standard says) into events for the assembler.
-    """
-
-    def __init__(self, call: Call, connection: Connection, response: httpx2.Response) -> None:
-        self.call, self.response = call, response
-        self.left = connection.max_response_bytes
-        self.rid = output.request_id(response.headers)
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.left:
-            self._take(int(declared))  # refuse now: the body would pass the limit
-        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-        self.sse = bool(call.stream) and response.is_success and media_type == "text/event-stream"
-        self._body = bytearray()
-        self._stream = EventStream() if self.sse else None
-        self._assembler = output.StreamAssembler(call.stream or "", self.rid)
-
-    def _take(self, size: int) -> None:
-        self.left -= size
-        if self.left < 0:
-            raise errors.ResponseTooLargeError(
-                "the response body is larger than max_response_bytes; it was not read", request_id=self.rid
-            )
-
-    def chunk(self, chunk: bytes) -> None:
-        """Take raw bytes of the body as they arrive: an event stream's are assembled at once."""
-        for _ in self.events(chunk):
-            pass
-
-    def events(self, chunk: bytes) -> Iterator[dict[str, Any]]:
-        """Take raw bytes of the body (counted before they are kept); for an event stream,
-        the data of each event they complete (pings excepted), handed over one by one, so
-        that an error event raises only after the events before it were handed over."""
-        self._take(len(chunk))
-        if self._stream is None:
-            self._body += chunk
-            return iter(())
-        return self._assembled(self._stream.feed(chunk))
-
-    def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
-        for event in events:
-            data = self._assembler.add(event)
-            if data is not None:
-                yield data
-
-    def result(self) -> output.Result:
-        if self.sse:
-            return output.Result(self._assembler.result(), self.response.status_code, self.rid)
-        return output.parse(self.response.status_code, self.response.headers, bytes(self._body), self.call.raw)
-
-
-def _retry_wait(exc: errors.ConnectorError, call: Call, attempt: int) -> float | None:
-    """Seconds to wait before the next attempt (logged), or None when it is time to give up."""
-    wait = retry.delay(exc, attempt, call.max_retries)
-    if wait is not None:
-        log.info("attempt %d failed (%s); retrying in %.2fs", attempt + 1, exc.message, wait)
-    return wait
-
-
-def _logged(call: Call, attempt: int) -> httpx2.Request:
-    """The request, after a debug line naming it (no headers: credentials are added later)."""
-    log.debug("%s %s (attempt %d of %d)", call.request.method, call.request.url, attempt + 1, call.max_retries + 1)
-    return call.request
-
-
-def _give_up(exc: errors.ConnectorError) -> output.Result:
-    """Retries are spent: a raw request returns the answer it got, anything else raises."""
-    if isinstance(exc, errors.APIError) and exc.output is not None:
-        return exc.output
-    raise exc
-
-
 class Dispatcher:
-    """Owns the HTTP clients for one connection; ``send`` and ``asend`` run a Call to its output."""
+    """Owns the HTTP clients for one connection; runs Calls to their outputs."""
 
     def __init__(
         self,
@@ -160,8 +155,10 @@ class Dispatcher:
         transport: httpx2.BaseTransport | None = None,
         async_transport: httpx2.AsyncBaseTransport | None = None,
         max_in_flight: int | None = MAX_IN_FLIGHT,
+        clock: Clock | None = None,
     ) -> None:
         self.connection = connection
+        self.clock = clock or Clock()
         self._auth = ConnectionAuth(connection)
         self._transport = transport
         self._async_transport = async_transport
@@ -204,27 +201,46 @@ class Dispatcher:
 
     def send(self, call: Call) -> output.Result:
         """Run the call to its output, retrying as retry.py says."""
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(call, attempt)
-            except errors.ConnectorError as exc:
-                wait = _retry_wait(exc, call, attempt)
-                if wait is None:
-                    return _give_up(exc)
-            attempt += 1
-            time.sleep(wait)
+        return _drive(_retrying(call, self.clock), lambda n: self._complete(*self._open(call, n)), self.clock.sleep)
 
-    def _attempt(self, call: Call, attempt: int) -> output.Result:
-        with _transport_errors(call.request):
-            response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
-            try:
-                reader = _Reader(call, self.connection, response)
+    def lines(self, call: Call) -> Iterator[Any]:
+        """Each line of a JSON Lines answer as it arrives, none kept. Attempts are retried only
+        until the answer starts: a failure after a line was handed over is raised."""
+        response, reader = _drive(_retrying(call, self.clock), lambda n: self._started(call, n), self.clock.sleep)
+        try:
+            with _mapped(call.request):
                 for chunk in response.iter_bytes():
-                    reader.chunk(chunk)
-                return reader.result()
-            finally:
-                response.close()
+                    yield from reader.feed(chunk)
+            reader.result()
+        finally:
+            reader.close()
+            response.close()
+
+    def _open(self, call: Call, attempt: int, collect: bool = True) -> tuple[httpx2.Response, output.Reader]:
+        with _mapped(call.request):
+            response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
+        try:
+            return response, output.Reader(call, response, collect)
+        except BaseException:
+            response.close()
+            raise
+
+    def _complete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
+        try:
+            with _mapped(response.request):
+                for chunk in response.iter_bytes():
+                    reader.take(chunk)
+            return reader.result()
+        finally:
+            reader.close()
+            response.close()
+
+    def _started(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
+        response, reader = self._open(call, attempt, collect=False)
+        if reader.lines:
+            return response, reader
+        self._complete(response, reader)  # a non-2xx answer raises its APIError here
+        raise errors.UnexpectedResponseError("the API answered without JSON Lines", status=reader.status, request_id=reader.rid)
 
     # -- async --------------------------------------------------------------------------------
 
@@ -243,7 +259,7 @@ class Dispatcher:
             try:
                 await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
             except asyncio.TimeoutError:
-                raise errors.TimeoutError(
+                raise errors.APITimeoutError(
                     f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
                 ) from None
         else:
@@ -256,28 +272,12 @@ class Dispatcher:
     async def asend(self, call: Call) -> output.Result:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
-        async with self._turn(call):
-            attempt = 0
-            while True:
-                try:
-                    return await self._aattempt(call, attempt)
-                except errors.ConnectorError as exc:
-                    wait = _retry_wait(exc, call, attempt)
-                    if wait is None:
-                        return _give_up(exc)
-                attempt += 1
-                await asyncio.sleep(wait)
 
-    async def _aattempt(self, call: Call, attempt: int) -> output.Result:
-        async with _transport_errors(call.request):
-            response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
-            try:
-                reader = _Reader(call, self.connection, response)
-                async for chunk in response.aiter_bytes():
-                    reader.chunk(chunk)
-                return reader.result()
-            finally:
-                await response.aclose()
+        async def attempt(n: int) -> output.Result:
+            return await self._acomplete(*await self._aopen(call, n))
+
+        async with self._turn(call):
+            return await _adrive(_retrying(call, self.clock), attempt, self.clock.asleep)
 
     async def aevents(self, call: Call) -> AsyncGenerator[dict[str, Any], None]:
         """Each SSE event's data as it arrives, for hosts that show tokens live.
@@ -286,39 +286,38 @@ class Dispatcher:
         a failure is raised, never papered over by a second request.
         """
         async with self._turn(call):
-            attempt = 0
-            while True:
-                try:
-                    response, reader = await self._aopen_stream(call, attempt)
-                    break
-                except errors.ConnectorError as exc:
-                    wait = _retry_wait(exc, call, attempt)
-                    if wait is None:
-                        raise
-                attempt += 1
-                await asyncio.sleep(wait)
+            response, reader = await _adrive(_retrying(call, self.clock), lambda n: self._astarted(call, n), self.clock.asleep)
             try:
-                async with _transport_errors(call.request):
+                with _mapped(call.request):
                     async for chunk in response.aiter_bytes():
-                        for data in reader.events(chunk):
+                        for data in reader.feed(chunk):
                             yield data
-                    reader.result()  # raises when the stream ended before its final event
+                reader.result()  # raises when the stream ended before its final event
             finally:
                 await response.aclose()
 
-    async def _aopen_stream(self, call: Call, attempt: int) -> tuple[httpx2.Response, _Reader]:
-        """An open 2xx event stream and its reader, or the ConnectorError the answer amounts to."""
-        with _transport_errors(call.request):
+    async def _aopen(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
+        with _mapped(call.request):
             response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
-            try:
-                reader = _Reader(call, self.connection, response)
-                if reader.sse:
-                    return response, reader
-                async for chunk in response.aiter_bytes():
-                    reader.chunk(chunk)
-            except BaseException:
-                await response.aclose()
-                raise
+        try:
+            return response, output.Reader(call, response)
+        except BaseException:
             await response.aclose()
-            reader.result()  # a non-2xx answer raises its APIError here
-            raise errors.APIError("the API answered without an event stream", status=response.status_code, request_id=reader.rid)
+            raise
+
+    async def _acomplete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
+        try:
+            with _mapped(response.request):
+                async for chunk in response.aiter_bytes():
+                    reader.take(chunk)
+            return reader.result()
+        finally:
+            reader.close()
+            await response.aclose()
+
+    async def _astarted(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
+        response, reader = await self._aopen(call, attempt)
+        if reader.sse:
+            return response, reader
+        await self._acomplete(response, reader)  # a non-2xx answer raises its APIError here
+        raise errors.UnexpectedResponseError("the API answered without an event stream", status=reader.status, request_id=reader.rid)

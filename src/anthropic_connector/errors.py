@@ -1,12 +1,13 @@
 """Every failure the connector reports, as one tree.
 
-    ConnectorError                 type             exit code
-    ├── ValidationError            validation_error     2   the input breaks its schema (every violation in details)
-    ├── ConfigurationError         configuration_error  3   no key, a bad connection file, a broken manifest
-    ├── APIError                   api_error            4   the API answered non-2xx, or sent an error event
-    │   └── ResponseTooLargeError  response_too_large   4   the body passed the connection's size limit
-    └── TransportError             connection_error     5   no answer: refused, dropped, or a stream cut short
-        └── TimeoutError           timeout_error        5   an attempt outlived the timeout
+    ConnectorError                   type                 exit code
+    ├── ValidationError              validation_error     2   the input breaks its schema (every violation in details)
+    ├── ConfigurationError           configuration_error  3   no key, a bad connection file, a broken manifest
+    ├── APIError                     api_error            4   the API answered non-2xx, or sent an error event
+    ├── UnexpectedResponseError      unexpected_response  4   a 2xx answer that is not the operation's declared output
+    ├── ResponseTooLargeError        response_too_large   4   the body passed the connection's size limit (a local limit)
+    └── TransportError               connection_error     5   no answer: refused, dropped, or a stream cut short
+        └── APITimeoutError          timeout_error        5   an attempt outlived the timeout
 
 Each class carries ``type`` and ``exit_code``; the CLI returns ``exc.exit_code`` and prints
 ``exc.envelope()``. Messages never contain credentials: nothing here is handed a secret.
@@ -14,7 +15,7 @@ Each class carries ``type`` and ``exit_code``; the CLI returns ``exc.exit_code``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 
 class ConnectorError(Exception):
@@ -67,20 +68,30 @@ class ConfigurationError(ConnectorError):
 class APIError(ConnectorError):
     """The API refused the request; ``details`` is the API's error body as it came.
 
-    ``headers`` keeps the answer's headers for the retry policy (retry-after, x-should-retry);
-    ``output`` is what a raw request returns instead of raising, once retries are spent.
+    ``headers`` keeps the answer's headers for the retry policy (retry-after, x-should-retry).
     """
 
     type = "api_error"
     exit_code = 4
-    headers: Any = None
-    output: Any = None
+
+    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.headers = headers
 
 
-class ResponseTooLargeError(APIError):
+class UnexpectedResponseError(ConnectorError):
+    """A 2xx answer that is not what the operation declares (not JSON, or against its output
+    schema): a stray proxy or a base_url that points somewhere else; ``details`` says what broke."""
+
+    type = "unexpected_response"
+    exit_code = 4
+
+
+class ResponseTooLargeError(ConnectorError):
     """The response body passed ``max_response_bytes``; it was not read to the end."""
 
     type = "response_too_large"
+    exit_code = 4
 
 
 class TransportError(ConnectorError):
@@ -90,18 +101,16 @@ class TransportError(ConnectorError):
     exit_code = 5
 
 
-class TimeoutError(TransportError):  # noqa: A001 - the public name users expect
-    """An attempt took longer than the connection's timeout."""
+class APITimeoutError(TransportError):
+    """An attempt took longer than the connection's timeout (the official SDK's name for it)."""
 
     type = "timeout_error"
 
 
-def api_error(status: int, body: Any, request_id: str | None, headers: Any = None) -> APIError:
+def api_error(status: int, body: Any, request_id: str | None, headers: Mapping[str, str] | None = None) -> APIError:
     """Turn a non-2xx answer into an APIError whose message is the API's own."""
     message = f"the API answered HTTP {status}"
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         message = f"{message} ({error.get('type', 'error')}): {error.get('message', '')}".rstrip(": ")
-    exc = APIError(message, status=status, request_id=request_id, details=body)
-    exc.headers = headers
-    return exc
+    return APIError(message, status=status, request_id=request_id, details=body, headers=headers)

@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .version import __version__
+
 
 def _directory() -> Path | None:
     if os.environ.get("ANTHROPIC_CONNECTOR_NO_CACHE"):
@@ -26,8 +28,6 @@ class Remembered:
     """The entry for one connector.yaml: its parsed content and the stamp it passed with."""
 
     def __init__(self, manifest_text: bytes) -> None:
-        from . import __version__
-
         directory = _directory()
         key = hashlib.sha256(__version__.encode() + b"\0" + manifest_text).hexdigest()
         self.path = None if directory is None else directory / f"manifest-{key}.json"

@@ -1,19 +1,29 @@
-"""What an operation returns: the API's JSON as it came, a raw response, or a stream assembled.
+"""Turn an answer into the operation's output: read it within its limits, shape it by the
+operation's response kind, and hold it to the declared output.
 
-Pure functions of what arrived; dispatch.py does the reading. Streams are assembled into the
-exact shape of the non-streaming response, and an unfinished stream is an error, never a
-partial success.
+dispatch.py hands each response's body here as it arrives; nothing here sends or retries.
+Bytes are counted against ``max_response_bytes`` before they are kept, so an oversized body
+is refused without being held; a JSON Lines or file answer bound for a file (``Call.sink``)
+goes to disk as it arrives, never whole in memory, and becomes the file only when complete.
 """
 
 from __future__ import annotations
 
-import copy
+import base64
+import email.message
 import json
+import os
+import tempfile
 from dataclasses import dataclass
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import httpx2
 
 from . import errors
-from .sse import Event
+from .assemble import StreamAssembler
+from .call import Call
+from .sse import Event, EventStream
 
 
 @dataclass(frozen=True)
@@ -41,139 +51,186 @@ def _decode(body: bytes, content_type: str) -> Any:
     return body.decode("utf-8", errors="replace")
 
 
-def parse(status: int, headers: Mapping[str, str], body: bytes, raw_output: bool = False) -> Result:
-    """The output for a complete answer, or an APIError for a non-2xx one.
+def _filename(headers: Mapping[str, str], hint: str | None) -> str:
+    """The file name the answer's content-disposition gives (RFC 6266/2231), else the hint."""
+    disposition = headers.get("content-disposition")
+    if disposition:
+        message = email.message.Message()
+        message["content-disposition"] = disposition
+        name = message.get_filename()
+        if name:
+            return os.path.basename(name)
+    return hint or "download"
 
-    A raw request's APIError carries its raw output, returned once retries are spent.
+
+class _Sink:
+    """A file written as the answer arrives; it takes the target's name only once complete."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._file = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def keep(self) -> None:
+        self._file.close()
+        os.replace(self._file.name, self.target)
+
+    def discard(self) -> None:
+        self._file.close()
+        try:
+            os.unlink(self._file.name)
+        except FileNotFoundError:
+            pass
+
+
+class Reader:
+    """Takes one response's body as it arrives and turns it into the output.
+
+    ``feed`` yields what a caller may hand on as it arrives: each event's data for an event
+    stream, each parsed line for JSON Lines; ``result`` gives the output once the body ended.
+    ``collect``: keep the JSON Lines for the output (False when the caller takes them from feed).
     """
-    decoded = _decode(body, headers.get("content-type", ""))
-    rid = request_id(headers)
-    raw = Result({"status": status, "headers": dict(headers), "body": decoded}, status, rid) if raw_output else None
-    if not 200 <= status < 300:
-        exc = errors.api_error(status, decoded, rid, headers)
-        exc.output = raw
-        raise exc
-    if raw is not None:
-        return raw
-    if not isinstance(decoded, (dict, list)):
-        raise errors.APIError(f"the API answered HTTP {status} with a body that is not JSON", status=status, request_id=rid, details=decoded)
-    return Result(decoded, status, rid)
 
+    def __init__(self, call: Call, response: httpx2.Response, collect: bool = True) -> None:
+        self.call, self.status, self.headers = call, response.status_code, response.headers
+        self.rid = request_id(response.headers)
+        success = response.is_success
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        self.sse = call.stream and success and media_type == "text/event-stream"
+        self.lines = success and call.response == "jsonl"
+        self._sink = _Sink(call.sink) if success and call.sink is not None and call.response in ("jsonl", "bytes") else None
+        self._items: list[Any] | None = [] if self.lines and collect and self._sink is None else None
+        self.left = call.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        held_whole = self._sink is None and (self._items is not None or not self.lines)
+        if held_whole and declared.isdigit() and int(declared) > self.left:
+            self._take(int(declared))  # refuse now: the body would pass the limit
+        self._body = bytearray()  # the body, or for JSON Lines the line not yet ended
+        self._size = 0
+        self._count = 0
+        self._stream = EventStream() if self.sse else None
+        self._assembler = StreamAssembler(call.response, self.rid) if self.sse else None
 
-# delta type → (block field it builds, delta key holding the piece)
-_DELTA_FIELDS = {
-    "text_delta": ("text", "text"),
-    "thinking_delta": ("thinking", "thinking"),
-    "input_json_delta": ("input", "partial_json"),
-}
+    def _take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise errors.ResponseTooLargeError("the response body is larger than max_response_bytes; it was not read", request_id=self.rid)
 
+    def take(self, chunk: bytes) -> None:
+        """``feed`` for a caller that hands nothing on as it arrives."""
+        for _ in self.feed(chunk):
+            pass
 
-class StreamAssembler:
-    """Folds the SSE events of /v1/messages or /v1/complete into one response object."""
+    def feed(self, chunk: bytes) -> Iterator[Any]:
+        """Take raw bytes of the body (counted before they are kept)."""
+        self._size += len(chunk)
+        if self._stream is not None:
+            self._take(len(chunk))
+            return self._assembled(self._stream.feed(chunk))
+        if self.lines:
+            return self._split(chunk)
+        if self._sink is not None:
+            self._sink.write(chunk)
+        else:
+            self._take(len(chunk))
+            self._body += chunk
+        return iter(())
 
-    def __init__(self, kind: str, rid: str | None) -> None:
-        self.kind = kind
-        self.request_id = rid
-        self.done = False
-        self._message: dict[str, Any] | None = None
-        # Deltas collected per (block index, field) and joined once: += would copy the growing
-        # text at every delta, quadratic in a long answer.
-        self._parts: dict[tuple[int, str], list[str]] = {}
-        self._completion: dict[str, Any] | None = None
-        self._chunks: list[str] = []
+    def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
+        assert self._assembler is not None
+        for event in events:
+            data = self._assembler.add(event)
+            if data is not None:
+                yield data
 
-    def add(self, event: Event) -> dict[str, Any] | None:
-        """Take one event; returns its decoded data (None for pings and comments).
+    def _split(self, chunk: bytes) -> Iterator[Any]:
+        """Each complete line in ``chunk`` (with what came before it), parsed and checked.
 
-        An event that cannot be read or does not fit the stream so far (not JSON, a delta for
-        a block that never started) is a TransportError: the answer cannot be trusted whole.
+        Lines kept for the output count against the size limit all together; lines handed on
+        (to a file, to the caller) one at a time, so that no single line can fill memory.
         """
-        if event.event == "ping":
+        if self._items is not None:
+            self._take(len(chunk))
+        self._body += chunk
+        *complete, rest = self._body.split(b"\n")
+        if self._items is None and len(rest) > self.call.max_response_bytes:
+            raise errors.ResponseTooLargeError("a line of the response is larger than max_response_bytes; it was not read", request_id=self.rid)
+        self._body = rest
+        for line in complete:
+            item = self._line(bytes(line))
+            if item is not None:
+                yield item
+
+    def _line(self, line: bytes) -> Any:
+        line = line.strip()
+        if not line:
             return None
         try:
-            data = json.loads(event.data)
-            if event.event == "error" or data.get("type") == "error":
-                error = data.get("error") or {}
-                raise errors.APIError(
-                    f"the API sent an error mid-stream ({error.get('type', 'error')}): {error.get('message', '')}",
-                    request_id=self.request_id,
-                    details=data,
-                )
-            (self._add_message if self.kind == "message" else self._add_completion)(event.event, data)
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise errors.TransportError(
-                f"the stream sent an event that does not fit ({event.event}: {type(exc).__name__}): the response is unusable",
-                request_id=self.request_id,
-            ) from None
-        return data
+            item = json.loads(line)
+        except ValueError:
+            raise errors.UnexpectedResponseError(f"line {self._count + 1} of the answer is not JSON", status=self.status, request_id=self.rid) from None
+        self._hold(item, f"line {self._count + 1} of the answer", f"/{self._count}")
+        self._count += 1
+        if self._sink is not None:
+            self._sink.write(line + b"\n")
+        elif self._items is not None:
+            self._items.append(item)
+        return item
 
-    def _add_message(self, kind: str, data: dict[str, Any]) -> None:
-        if kind == "message_start":
-            self._message = copy.deepcopy(data["message"])
-            self._message["content"] = []
-            return
-        message = self._message
-        if message is None:
-            raise errors.TransportError(f"the stream sent {kind} before message_start", request_id=self.request_id)
-        if kind == "content_block_start":
-            index = data["index"]
-            blocks = message["content"]
-            blocks.extend({} for _ in range(index + 1 - len(blocks)))
-            blocks[index] = copy.deepcopy(data["content_block"])
-        elif kind == "content_block_delta":
-            index, delta = data["index"], data["delta"]
-            kind_of = delta.get("type")
-            if kind_of in _DELTA_FIELDS:
-                field, source = _DELTA_FIELDS[kind_of]
-                self._parts.setdefault((index, field), []).append(delta[source])
-            elif kind_of == "signature_delta":
-                message["content"][index]["signature"] = delta["signature"]
-            elif kind_of == "citations_delta":
-                message["content"][index].setdefault("citations", []).append(delta["citation"])
-        elif kind == "content_block_stop":
-            self._close_blocks(data["index"])
-        elif kind == "message_delta":
-            message.update(data.get("delta", {}))
-            usage = {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
-            message.setdefault("usage", {}).update(usage)
-        elif kind == "message_stop":
-            self.done = True
-
-    def _close_blocks(self, index: int | None = None) -> None:
-        """Join the collected deltas into their blocks (one block's, or all that are left)."""
-        assert self._message is not None
-        for key in [k for k in self._parts if index is None or k[0] == index]:
-            text = "".join(self._parts.pop(key))
-            block, field = self._message["content"][key[0]], key[1]
-            if field == "input":
-                block["input"] = json.loads(text) if text else {}
-            else:
-                block[field] = block.get(field, "") + text
-
-    def _add_completion(self, kind: str, data: dict[str, Any]) -> None:
-        if kind != "completion":
-            return
-        if self._completion is None:
-            self._completion = {k: v for k, v in data.items() if k != "completion"}
-        self._chunks.append(data.get("completion", ""))
-        self._completion["stop_reason"] = data.get("stop_reason")
-        self.done = data.get("stop_reason") is not None
-
-    def result(self) -> dict[str, Any]:
-        """The assembled object; a TransportError if the stream never finished."""
-        if not self.done:
-            end = "message_stop" if self.kind == "message" else "a final completion event"
-            raise errors.TransportError(
-                f"the stream ended before {end}: the response is incomplete", request_id=self.request_id
+    def _hold(self, output: Any, what: str, prefix: str = "") -> None:
+        """Refuse an output that is not the declared shape (fields the API adds are fine)."""
+        problems = self.call.check.errors(output) if self.call.check is not None else []
+        if problems:
+            details = [{"path": prefix + p["path"], "message": p["message"]} for p in problems]
+            first = details[0]
+            raise errors.UnexpectedResponseError(
+                f"{what} is not what the operation returns: {first['path'] or '(root)'} {first['message']}"
+                + (f" (and {len(details) - 1} more)" if len(details) > 1 else ""),
+                status=self.status, request_id=self.rid, details=details,
             )
-        if self.kind == "message":
-            assert self._message is not None
-            try:
-                self._close_blocks()
-            except (ValueError, KeyError, IndexError, TypeError) as exc:
-                raise errors.TransportError(
-                    f"the stream's blocks do not fit together ({type(exc).__name__}): the response is unusable", request_id=self.request_id
-                ) from None
-            return self._message
-        assert self._completion is not None
-        return {**self._completion, "completion": "".join(self._chunks)}
+
+    def result(self) -> Result:
+        """The output; an APIError for a non-2xx answer (a raw request's is its output)."""
+        if self._assembler is not None:
+            output = self._assembler.result()
+            self._hold(output, "the streamed answer")
+            return Result(output, self.status, self.rid)
+        if self.lines:
+            for _ in self._split(b"\n"):  # a last line without its newline
+                pass
+            return self._done({"path": str(self.call.sink), "lines": self._count} if self._sink else self._items)
+        if self._sink is not None:
+            return self._done({"path": str(self.call.sink), **self._file_facts()})
+        body = bytes(self._body)
+        content_type = self.headers.get("content-type", "")
+        if self.call.raw:
+            return Result({"status": self.status, "headers": dict(self.headers), "body": _decode(body, content_type)}, self.status, self.rid)
+        if not 200 <= self.status < 300:
+            raise errors.api_error(self.status, _decode(body, content_type), self.rid, self.headers)
+        if self.call.response == "bytes":
+            return Result({**self._file_facts(), "content_base64": base64.b64encode(body).decode()}, self.status, self.rid)
+        decoded = _decode(body, content_type)
+        if not isinstance(decoded, (dict, list)):
+            raise errors.UnexpectedResponseError(
+                f"the API answered HTTP {self.status} with a body that is not JSON", status=self.status, request_id=self.rid, details=decoded
+            )
+        self._hold(decoded, "the answer")
+        return Result({"ok": True} if self.call.response == "ok" else decoded, self.status, self.rid)
+
+    def _file_facts(self) -> dict[str, Any]:
+        media_type = self.headers.get("content-type", "application/octet-stream").partition(";")[0].strip()
+        return {"filename": _filename(self.headers, self.call.name_hint), "media_type": media_type, "size_bytes": self._size}
+
+    def _done(self, output: Any) -> Result:
+        if self._sink is not None:
+            self._sink.keep()
+            self._sink = None
+        return Result(output, self.status, self.rid)
+
+    def close(self) -> None:
+        """Remove a file that never became the output (a failed or abandoned attempt)."""
+        if self._sink is not None:
+            self._sink.discard()
+            self._sink = None

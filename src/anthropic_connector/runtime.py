@@ -7,18 +7,21 @@ sandbox) is there.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any, AsyncGenerator, Mapping
+from typing import Any, AsyncGenerator, Iterator, Mapping
 
 import httpx2
 
 from . import manifest as manifest_module
+from .call import Call
+from .clock import Clock
 from .connection import Connection
 from .dispatch import MAX_IN_FLIGHT, Dispatcher
-from .errors import ConfigurationError
-from .manifest import Manifest
+from .errors import ConfigurationError, ValidationError
 from .operations import build
 from .output import Result
+from .spec import Manifest, Operation
 from .validate import describe, non_finite_paths
 
 
@@ -26,7 +29,8 @@ class Connector:
     """One loaded manifest and one connection; reuse it for many runs (it pools connections).
 
     ``max_in_flight`` caps the async runs sending at once (None: no cap); the others wait their
-    turn, first come first served.
+    turn, first come first served. ``clock`` is what retries read and wait with (a test's
+    clock records the waits instead of sleeping).
     """
 
     def __init__(
@@ -38,6 +42,7 @@ class Connector:
         async_transport: httpx2.AsyncBaseTransport | None = None,
         sandbox: bool = False,
         max_in_flight: int | None = MAX_IN_FLIGHT,
+        clock: Clock | None = None,
     ) -> None:
         self.manifest = manifest or manifest_module.load()
         if connection is None:
@@ -52,7 +57,7 @@ class Connector:
         if not (sandbox or connection.has_credential):
             raise ConfigurationError(connection.missing_credential())
         self.connection = connection
-        self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight)
+        self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock)
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
@@ -83,17 +88,39 @@ class Connector:
             raise ConfigurationError(f"a run override is invalid: {describe(problems)}", details=problems)
         return self.connection.with_overrides(**overrides)
 
-    def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
-        """Validate, send and return the operation's output; raises a ConnectorError otherwise."""
+    def _call(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
+        """Validate, then build: nothing is sent for an input that breaks its schema."""
         op = self.manifest.operation(name)
         op.validator.check(payload)
-        return self._dispatcher.send(build(op, payload, self._overridden(timeout, max_retries)))
+        return build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
 
-    async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Result:
+    def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
+        """Validate, send and return the operation's output; raises a ConnectorError otherwise.
+
+        ``output_file``: for an operation that answers JSON Lines or a file, write the answer
+        there as it arrives (complete, or not at all); the output then says where and how much.
+        """
+        call = self._call(name, payload, timeout, max_retries, output_file)
+        try:
+            return self._dispatcher.send(call)
+        finally:
+            call.close()
+
+    async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
         """``run`` for asyncio hosts: same checks, same output, on the async client."""
+        call = self._call(name, payload, timeout, max_retries, output_file)
+        try:
+            return await self._dispatcher.asend(call)
+        finally:
+            call.close()
+
+    def lines(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Iterator[Any]:
+        """Each item of a JSON Lines output (get_message_batch_results) as it arrives, none kept,
+        so that 100,000 results never sit in memory at once. The input is checked here."""
         op = self.manifest.operation(name)
-        op.validator.check(payload)
-        return await self._dispatcher.asend(build(op, payload, self._overridden(timeout, max_retries)))
+        if op.request is None or op.request.response != "jsonl":
+            raise ConfigurationError(f"operation {name!r} does not answer JSON Lines")
+        return self._dispatcher.lines(self._call(name, payload, timeout, max_retries))
 
     def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncGenerator[dict[str, Any], None]:
         """The operation's server-sent events as they arrive (each event's JSON data).
@@ -106,8 +133,7 @@ class Connector:
         op = self.manifest.operation(name)
         if not op.stream:
             raise ConfigurationError(f"operation {name!r} does not stream events")
-        op.validator.check(payload)
-        return self._dispatcher.aevents(build(op, {**payload, "stream": True}, self._overridden(timeout, max_retries)))
+        return self._dispatcher.aevents(self._call(name, {**payload, "stream": True} if isinstance(payload, dict) else payload, timeout, max_retries))
 
     def close(self) -> None:
         self._dispatcher.close()
@@ -126,3 +152,16 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _sink(op: Operation, output_file: str | Path | None) -> Path | None:
+    """Where a JSON Lines or file answer goes, checked before anything is sent."""
+    if output_file is None:
+        return None
+    if op.request is None or op.request.response not in ("jsonl", "bytes"):
+        raise ConfigurationError(f"operation {op.name!r} answers JSON, not a file: an output file is for JSON Lines or file downloads")
+    path = Path(output_file).expanduser()
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK) or path.is_dir():
+        message = f"{path} cannot be written (its folder must exist and be writable)"
+        raise ValidationError(f"the output file is invalid: {message}", details=[{"path": "", "message": message}])
+    return path

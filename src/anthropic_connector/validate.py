@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import jsonschema_rs
 
@@ -97,19 +95,22 @@ def _closest_branch(context: list[SchemaViolation]) -> list[SchemaViolation]:
     return fits[0] if len(fits) == 1 else []
 
 
-def _violations(error: SchemaViolation) -> list[dict[str, str]]:
+Path = tuple[Any, ...]  # keys and array indices, as jsonschema gives them
+
+
+def _violations(error: SchemaViolation) -> list[tuple[Path, str]]:
     """Turn one jsonschema error into the violations a user sees (several for extra fields)."""
-    path = list(error.absolute_path)
+    path = tuple(error.absolute_path)
     if error.validator == "required":
-        missing = error.message.split("'")[1] if error.message.count("'") >= 2 else ""
-        return [{"path": pointer([*path, missing]), "message": "is required"}]
+        present = error.instance if isinstance(error.instance, dict) else {}
+        return [((*path, name), "is required") for name in error.validator_value if name not in present]
     if error.validator == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         known = ", ".join(sorted(allowed))
-        return [{"path": pointer([*path, k]), "message": f"is not a known field (known fields: {known})"} for k in extra]
+        return [((*path, k), f"is not a known field (known fields: {known})") for k in extra]
     if error.validator == "propertyNames":
-        return [{"path": pointer(path), "message": f"has a name that is not allowed: {error.message}"}]
+        return [(path, f"has a name that is not allowed: {error.message}")]
     if error.validator in ("oneOf", "anyOf") and error.context:
         branch = _closest_branch(error.context)
         if branch:
@@ -117,8 +118,13 @@ def _violations(error: SchemaViolation) -> list[dict[str, str]]:
     render = _MESSAGES.get(str(error.validator))
     if render is None:
         secret = isinstance(error.schema, dict) and error.schema.get("writeOnly")
-        return [{"path": pointer(path), "message": f"is not valid ({error.validator})" if secret else error.message}]
-    return [{"path": pointer(path), "message": render(error)}]
+        return [(path, f"is not valid ({error.validator})" if secret else error.message)]
+    return [(path, render(error))]
+
+
+def _order(path: Path) -> tuple[tuple[int, Any], ...]:
+    """A sort key for a path: indices as numbers (/messages/2 before /messages/10), keys as text."""
+    return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in path)
 
 
 def non_finite_paths(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
@@ -163,14 +169,14 @@ class Validator:
             from jsonschema import Draft7Validator
 
             self._full = Draft7Validator(self.schema)
-        seen: list[dict[str, str]] = []
+        seen: list[tuple[Path, str]] = []
         for error in self._full.iter_errors(instance):
             seen.extend(v for v in _violations(error) if v not in seen)
         if not seen:
             # The two engines read a few regexes differently (Python's $ also matches before a
             # final line break): jsonschema-rs's verdict stands, in its own words, value hidden.
-            seen = [{"path": pointer(e.instance_path), "message": f"is not valid ({type(e.kind).__name__.lower()} check)"} for e in self._fast.iter_errors(instance)]
-        return sorted(seen, key=lambda v: v["path"])
+            seen = [(tuple(e.instance_path), f"is not valid ({type(e.kind).__name__.lower()} check)") for e in self._fast.iter_errors(instance)]
+        return [{"path": pointer(path), "message": message} for path, message in sorted(seen, key=lambda v: _order(v[0]))]
 
     def check(self, instance: Any, what: str = "input") -> None:
         """Raise ValidationError naming every violation, or return when the instance is valid."""

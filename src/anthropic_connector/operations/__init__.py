@@ -1,24 +1,32 @@
-"""Turn a validated input into the HTTP request an operation sends.
+"""Turn a validated input into the Call an operation sends.
 
-By default the input is the JSON body sent to the manifest's method and path. An operation
-whose body needs shaping names a ``handler`` in the manifest; BUILDERS maps that name to its
-builder. The manifest refuses unknown handler names at load.
+The generic builder reads only the manifest's request spec (spec.RequestSpec): path
+placeholders, query parameters, headers and the body mode say where every input field goes.
+An operation names a ``handler`` only for shaping the spec cannot say; BUILDERS maps that
+name to its builder, and the manifest schema's enum of handler names is kept equal to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable
+import base64
+import binascii
+import mimetypes
+from dataclasses import replace
+from pathlib import Path
+from typing import IO, Any, Callable
+from urllib.parse import quote
 
 import httpx2
 
-from .. import __version__
+from ..call import Call
 from ..connection import Connection
 from ..errors import ValidationError
-from ..manifest import Operation
+from ..spec import PLACEHOLDER, FileSpec, Operation, RequestSpec
 from ..validate import describe, non_finite_paths
+from ..version import __version__
 
 USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
+BETA_HEADER = "anthropic-beta"
 
 # A non-streaming answer could outlive the API's 10-minute limit when 60 min × max_tokens /
 # 128,000 > 10 min (the official SDK's rule). The SDK refuses such a request; the connector
@@ -27,28 +35,81 @@ NONSTREAMING_LIMIT_SECONDS = 10 * 60
 EXPECTED_SECONDS_PER_TOKEN = 60 * 60 / 128_000
 
 
-@dataclass(frozen=True)
-class Call:
-    """A request ready to send, and how its answer becomes the output."""
-
-    request: httpx2.Request
-    stream: str | None = None  # 'message' / 'completion': assemble this SSE family
-    raw: bool = False  # output {status, headers, body} for every status
-    max_retries: int = 0
-
-
 def _needs_streaming(payload: dict[str, Any]) -> bool:
     tokens = payload.get("max_tokens", payload.get("max_tokens_to_sample", 0))
-    return tokens * EXPECTED_SECONDS_PER_TOKEN > NONSTREAMING_LIMIT_SECONDS
+    return bool(tokens * EXPECTED_SECONDS_PER_TOKEN > NONSTREAMING_LIMIT_SECONDS)
 
 
-def json_call(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
-    """The default: POST the input as JSON; stream when asked to or when the answer could be long."""
-    stream = None
-    if op.stream and (payload.get("stream") or _needs_streaming(payload)):
-        payload = {**payload, "stream": True}
-        stream = op.stream
-    return Call(httpx2.Request(op.method or "POST", connection.base_url + (op.path or ""), json=payload), stream=stream)
+def spell(value: Any) -> str:
+    """A scalar as text for a URL or a header; booleans spelled as JSON spells them."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _invalid(path: str, message: str) -> ValidationError:
+    return ValidationError(f"the input is invalid: {path} {message}", details=[{"path": path, "message": message}])
+
+
+def _file_part(spec: FileSpec, values: dict[str, Any]) -> tuple[tuple[str, Any, str], IO[bytes] | None]:
+    """(filename, content, media type) for the file part, and the file opened for it, if any."""
+    name = values.pop(spec.filename, None)
+    media_type = values.pop(spec.media_type, None)
+    opened: IO[bytes] | None = None
+    content: IO[bytes] | bytes
+    if spec.path in values:
+        path = Path(values.pop(spec.path)).expanduser()
+        try:
+            opened = content = path.open("rb")  # streamed from disk by httpx2, never read whole
+        except OSError as exc:
+            raise _invalid(f"/{spec.path}", f"cannot be read: {exc.strerror or exc}") from None
+        name = name or path.name
+    else:
+        try:
+            content = base64.b64decode(values.pop(spec.base64), validate=True)
+        except (binascii.Error, ValueError):
+            raise _invalid(f"/{spec.base64}", "is not valid base64") from None
+    media_type = media_type or mimetypes.guess_type(name or "")[0] or "application/octet-stream"
+    return (name, content, media_type), opened
+
+
+def request_call(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+    """The generic builder: the request spec applied to the input."""
+    spec: RequestSpec = op.request  # type: ignore[assignment]  # a handler-less operation has one (manifest.py)
+    values = dict(payload)
+    path = PLACEHOLDER.sub(lambda m: quote(spell(values.pop(m[1])), safe=""), spec.path)
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        (f"{name}[]" if isinstance(value, list) else name, spell(item))
+        for name in spec.query if name in values
+        for value in [values.pop(name)] for item in (value if isinstance(value, list) else [value])
+    ]
+    params += spec.fixed_query
+    headers = {}
+    for name, header in spec.headers.items():
+        if name in values:
+            value = values.pop(name)
+            headers[header] = ",".join(map(spell, value)) if isinstance(value, list) else spell(value)
+    if BETA_HEADER in headers:  # a run's betas join the connection's, never replace them
+        betas = [*connection.anthropic_beta, *headers[BETA_HEADER].split(",")]
+        headers[BETA_HEADER] = ",".join(dict.fromkeys(b for b in betas if b))
+    stream = bool(spec.stream) and bool(values.get("stream") or _needs_streaming(values))
+    if stream:
+        values["stream"] = True
+    kwargs: dict[str, Any] = {}
+    opened: tuple[IO[Any], ...] = ()
+    if spec.body == "json":
+        kwargs["json"] = values
+    elif spec.body == "multipart":
+        assert spec.file is not None
+        part, handle = _file_part(spec.file, values)
+        opened = (handle,) if handle else ()
+        kwargs["files"] = {spec.file.part: part}
+        kwargs["data"] = {k: spell(v) for k, v in values.items()}
+    url = httpx2.URL(connection.base_url + path)
+    if params:
+        url = url.copy_merge_params(params)
+    hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
+    request = httpx2.Request(spec.method, url, headers=headers, **kwargs)
+    check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
+    return Call(request, spec.response, stream=stream, check=check, name_hint=hint, opened=opened)
 
 
 def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], Call]]:
@@ -61,14 +122,13 @@ def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], C
 BUILDERS = _builders()
 
 
-def build(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+def build(op: Operation, payload: dict[str, Any], connection: Connection, sink: Path | None = None) -> Call:
     """The Call for ``op`` given a payload that already passed the input schema.
 
-    The connection's timeout and max_retries travel with the call, so a per-run override
-    needs no client of its own.
+    ``sink``: a file that a jsonl or bytes answer is written to instead of held in memory.
     """
     try:
-        call = BUILDERS[op.handler](op, payload, connection) if op.handler else json_call(op, payload, connection)
+        call = BUILDERS[op.handler](op, payload, connection) if op.handler else request_call(op, payload, connection)
     except ValueError as exc:  # NaN or Infinity (valid Python, not JSON), a header httpx2 cannot encode
         details = [{"path": path, "message": "is not a finite number (JSON has no NaN or Infinity)"} for path in non_finite_paths(payload)]
         details = details or [{"path": "", "message": f"cannot be sent: {exc}"}]
@@ -76,4 +136,4 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection) -> Cal
     call.request.headers.setdefault("user-agent", USER_AGENT)
     timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
     call.request.extensions["timeout"] = timeout.as_dict()
-    return replace(call, max_retries=connection.max_retries)
+    return replace(call, max_retries=connection.max_retries, max_response_bytes=connection.max_response_bytes, sink=sink)

@@ -1,12 +1,17 @@
-"""create_message: the seed's platform form {"string": text} becomes the API's plain text."""
+"""create_message: the seed's platform form {"string": text} becomes the API's plain text.
+
+A builder of its own because the request spec says where fields go, not how a value is
+rewritten; everything else is the generic builder's.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..call import Call
 from ..connection import Connection
-from ..manifest import Operation
-from . import Call, json_call
+from ..spec import Operation
+from . import request_call
 
 
 def _unwrap(value: Any) -> Any:
@@ -18,4 +23,4 @@ def create_message(op: Operation, payload: dict[str, Any], connection: Connectio
     body["messages"] = [{**m, "content": _unwrap(m["content"])} for m in payload["messages"]]
     if "system" in body:
         body["system"] = _unwrap(body["system"])
-    return json_call(op, body, connection)
+    return request_call(op, body, connection)

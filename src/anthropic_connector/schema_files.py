@@ -1,0 +1,99 @@
+"""The one schema loader: reads the files a manifest names, relative to it, each at most once.
+
+A schema may point into another schema of the same manifest with a cross-file ``$ref``
+(``"create_message.input.json#/properties/messages"``), so that count_tokens and a batch's
+``params`` reuse create_message's definitions instead of copying them. Every consumer
+(jsonschema-rs, a form generator, an OpenAPI document) wants one self-contained schema, so
+the loader bundles each referenced file into the schema's own ``definitions`` under the
+file's stem and rewrites the pointers: ``#/definitions/create_message.input/properties/messages``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import posixpath
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import ConfigurationError
+from .validate import Validator
+
+
+class SchemaFiles:
+    """Reads JSON files relative to ``root``; ``check``: hold each schema to the meta-schema
+    as it is first read."""
+
+    def __init__(self, root: Path, check: bool = True, allowed: Iterable[str] | None = None) -> None:
+        self.root = root
+        self.check = check
+        self.allowed = None if allowed is None else set(allowed)  # the files a $ref may name
+        self._bytes: dict[str, bytes] = {}
+        self._json: dict[str, Any] = {}
+        self._checked: set[str] = set()
+
+    def raw(self, relative: str) -> bytes:
+        if relative not in self._bytes:
+            path = self.root / relative
+            try:
+                self._bytes[relative] = path.read_bytes()
+            except OSError as exc:
+                raise ConfigurationError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        return self._bytes[relative]
+
+    def json(self, relative: str) -> Any:
+        if relative not in self._json:
+            try:
+                self._json[relative] = json.loads(self.raw(relative))
+            except ValueError as exc:
+                raise ConfigurationError(f"{self.root / relative}: is not valid JSON ({exc})") from None
+        return self._json[relative]
+
+    def _checked_json(self, relative: str) -> dict[str, Any]:
+        schema = self.json(relative)
+        if self.check and relative not in self._checked:
+            errors = [str(e.message) for e in Validator.meta_errors(schema)]
+            if errors:
+                raise ConfigurationError(f"{self.root / relative}: is not a valid JSON Schema: {errors[0]}")
+            self._checked.add(relative)
+        return schema
+
+    def schema(self, relative: str) -> dict[str, Any]:
+        """The schema in ``relative``, with every file it refers to bundled in."""
+        schema = copy.deepcopy(self._checked_json(relative))
+        bundled: dict[str, Any] = {}
+        schema = self._rewrite(schema, relative, relative, bundled)
+        if bundled:
+            schema.setdefault("definitions", {}).update(bundled)
+        return schema
+
+    def _rewrite(self, node: Any, here: str, root: str, bundled: dict[str, Any]) -> Any:
+        """``node`` (part of file ``here``) with its pointers made relative to ``root``'s bundle."""
+        if isinstance(node, list):
+            return [self._rewrite(item, here, root, bundled) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: self._rewrite(value, here, root, bundled) for key, value in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name, _, pointer = ref.partition("#")
+            target = posixpath.join(posixpath.dirname(here), name) if name else here
+            if "/" in name:
+                raise ConfigurationError(f"{self.root / here}: $ref {ref!r} may name a file beside it, not in another folder")
+            if target != root and _key(target) not in bundled:
+                self._bundle(target, here, root, bundled)
+            base = "#" if target == root else f"#/definitions/{_key(target)}"
+            out["$ref"] = base + pointer
+        return out
+
+    def _bundle(self, target: str, here: str, root: str, bundled: dict[str, Any]) -> None:
+        if self.allowed is not None and target not in self.allowed:
+            raise ConfigurationError(f"{self.root / here}: $ref {target!r} is not a schema this manifest names")
+        bundled[_key(target)] = None  # taken: a file that refers back to one being bundled stops here
+        content = {k: v for k, v in self._checked_json(target).items() if k != "$schema"}
+        bundled[_key(target)] = self._rewrite(content, target, root, bundled)
+
+
+def _key(filename: str) -> str:
+    """Where a bundled file lives under definitions: its name without .json."""
+    return posixpath.basename(filename).removesuffix(".json")

@@ -1,0 +1,108 @@
+"""The connector as its manifest declares it: plain, frozen records and nothing that acts.
+
+A leaf of the package: manifest.py builds these, every later step reads them, and none of
+them imports back up. ``RequestSpec`` says where each input field goes on the wire (Airbyte's
+declarative requester is the model): the generic builder in operations/ reads only this.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .validate import Validator
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# How an answer becomes the output (manifest `request.response`).
+STREAM_FAMILIES = ("message", "completion")  # JSON, or these server-sent events when the input streams
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The file part of a multipart body, and the input fields that give it."""
+
+    part: str  # the form part's name
+    path: str  # a local path, streamed from disk
+    base64: str  # or the content as base64
+    filename: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """Where an operation's input goes: method, path template, query, headers and body."""
+
+    method: str
+    path: str
+    query: tuple[str, ...] = ()  # input fields sent as query parameters
+    fixed_query: tuple[tuple[str, str], ...] = ()  # parameters every request carries
+    headers: Mapping[str, str] = field(default_factory=dict)  # input field -> header name
+    body: str = "json"  # json | multipart | none
+    response: str = "json"  # json | jsonl | bytes | message | completion | ok
+    file: FileSpec | None = None
+    expect: str | None = None  # response ok: the schema file a 2xx answer must match
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The input fields the path template names, in order."""
+        return tuple(PLACEHOLDER.findall(self.path))
+
+    @property
+    def stream(self) -> str | None:
+        """The SSE family assembled when the input streams, if the operation streams at all."""
+        return self.response if self.response in STREAM_FAMILIES else None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation as the manifest declares it, with its schemas loaded and checked."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+    sample_input: Any
+    sample_output: Any
+    validator: Validator = field(repr=False, compare=False)
+    output_validator: Validator = field(repr=False, compare=False)
+    request: RequestSpec | None = None  # None: the input chooses method and URL (raw_http_request)
+    handler: str | None = None
+    expect_validator: Validator | None = field(default=None, repr=False, compare=False)  # response ok
+    line_validator: Validator | None = field(default=None, repr=False, compare=False)  # response jsonl: one line
+
+    @property
+    def stream(self) -> str | None:
+        return self.request.stream if self.request else None
+
+    def summary(self) -> dict[str, str]:
+        """What a host lists in its operation picker."""
+        return {"name": self.name, "title": self.title, "description": self.description}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The connector as declared: identity, connection schema and operations by name."""
+
+    name: str
+    title: str
+    version: str
+    description: str
+    connection_schema: dict[str, Any]
+    operations: dict[str, Operation]
+    path: Path
+    connection_validator: Validator = field(repr=False, compare=False)
+
+    def operation(self, name: str) -> Operation:
+        """The operation called ``name``; a ConfigurationError lists the known ones otherwise."""
+        try:
+            return self.operations[name]
+        except KeyError:
+            known = ", ".join(self.operations)
+            raise ConfigurationError(f"unknown operation {name!r} (known: {known})") from None
