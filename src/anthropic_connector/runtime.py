@@ -114,6 +114,11 @@ class Connector:
         finally:
             call.close()
 
+    def test_connection(self, *, timeout: float | None = None) -> Result:
+        """A host's "Test" button: ``{"ok": true}``, or the error saying what is wrong (a key the
+        API refuses, no permission, unreachable, too slow). Names no model, spends no tokens."""
+        return self.run("test_connection", {}, timeout=timeout)
+
     def lines(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Iterator[Any]:
         """Each item of a JSON Lines output (get_message_batch_results) as it arrives, none kept,
         so that 100,000 results never sit in memory at once. The input is checked here."""

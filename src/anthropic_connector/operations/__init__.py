@@ -71,17 +71,18 @@ def _file_part(spec: FileSpec, values: dict[str, Any]) -> tuple[tuple[str, Any, 
     return (name, content, media_type), opened
 
 
-def request_call(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
-    """The generic builder: the request spec applied to the input."""
-    spec: RequestSpec = op.request  # type: ignore[assignment]  # a handler-less operation has one (manifest.py)
-    values = dict(payload)
-    path = PLACEHOLDER.sub(lambda m: quote(spell(values.pop(m[1])), safe=""), spec.path)
-    params: list[tuple[str, str | int | float | bool | None]] = [
-        (f"{name}[]" if isinstance(value, list) else name, spell(item))
-        for name in spec.query if name in values
-        for value in [values.pop(name)] for item in (value if isinstance(value, list) else [value])
-    ]
-    params += spec.fixed_query
+def _query(spec: RequestSpec, values: dict[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
+    """The query fields, taken out of ``values``; a list as name[]=a&name[]=b (the SDK's brackets)."""
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
+    for name in [n for n in spec.query if n in values]:
+        value = values.pop(name)
+        items = value if isinstance(value, list) else [value]
+        pairs += [(f"{name}[]" if isinstance(value, list) else name, spell(item)) for item in items]
+    return pairs + list(spec.fixed_query)
+
+
+def _headers(spec: RequestSpec, values: dict[str, Any], connection: Connection) -> dict[str, str]:
+    """The header fields, taken out of ``values``; a list comma-separated."""
     headers = {}
     for name, header in spec.headers.items():
         if name in values:
@@ -90,6 +91,20 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     if BETA_HEADER in headers:  # a run's betas join the connection's, never replace them
         betas = [*connection.anthropic_beta, *headers[BETA_HEADER].split(",")]
         headers[BETA_HEADER] = ",".join(dict.fromkeys(b for b in betas if b))
+    return headers
+
+
+def request_call(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+    """The generic builder: the request spec applied to the input. Each part takes its fields
+    out of the input; a json body is what no other part took."""
+    spec: RequestSpec = op.request  # type: ignore[assignment]  # a handler-less operation has one (manifest.py)
+    values = dict(payload)
+    path = PLACEHOLDER.sub(lambda m: quote(spell(values.pop(m[1])), safe=""), spec.path)
+    url = httpx2.URL(connection.base_url + path)
+    params = _query(spec, values)
+    if params:
+        url = url.copy_merge_params(params)
+    headers = _headers(spec, values, connection)
     stream = bool(spec.stream) and bool(values.get("stream") or _needs_streaming(values))
     if stream:
         values["stream"] = True
@@ -103,11 +118,8 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
         opened = (handle,) if handle else ()
         kwargs["files"] = {spec.file.part: part}
         kwargs["data"] = {k: spell(v) for k, v in values.items()}
-    url = httpx2.URL(connection.base_url + path)
-    if params:
-        url = url.copy_merge_params(params)
-    hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     request = httpx2.Request(spec.method, url, headers=headers, **kwargs)
+    hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
     return Call(request, spec.response, stream=stream, check=check, name_hint=hint, opened=opened)
 
