@@ -11,6 +11,7 @@ stdout or stderr.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -42,6 +43,35 @@ OPERATION_IDS = [op.name for op in OPERATIONS]
 
 # Every fake key handed out this session: none may ever show up in a CLI's stdout or stderr.
 SECRETS: set[str] = set()
+
+
+def unbundled(schema: Any, file: Any) -> Any:
+    """A loaded schema turned back into its file's form: the definitions the loader bundled in
+    dropped and their pointers spelled as the file spells them ("x.json#/..."), so a test can
+    say "the schema is the file" without trusting the loader it tests."""
+    if isinstance(schema, list):
+        return [unbundled(item, None) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "$ref" and value.startswith("#/definitions/") and "." in value.split("/")[2]:
+            stem, _, rest = value.removeprefix("#/definitions/").partition("/")
+            out[key] = f"{stem}.json" + (f"#/{rest}" if rest else "")
+        elif key == "definitions" and isinstance(file, dict):
+            kept = {k: unbundled(v, None) for k, v in value.items() if k in file.get("definitions", {})}
+            if kept or "definitions" in file:
+                out[key] = kept
+        else:
+            out[key] = unbundled(value, None)
+    return out
+
+
+def missing_paths(op: Any) -> set[str]:
+    """Where an empty input's violations are: each required field, and the root when the input
+    must take one of several forms (upload_file: a path, or base64 with a name)."""
+    schema = op.input_schema
+    return {"/" + f for f in schema.get("required", [])} | ({""} if "oneOf" in schema or "anyOf" in schema else set())
 
 
 def by_operation(argname: str = "op") -> pytest.MarkDecorator:
@@ -227,6 +257,25 @@ def recorder(_recording_server: Recorder) -> Recorder:
     """The recording server, emptied: no requests, and the default answer 200 {"ok": true}."""
     _recording_server.reset()
     return _recording_server
+
+
+def wire_answer(op: Any, request_id: str = "req_sample", extra: dict[str, Any] | None = None) -> Answer:
+    """The answer the API would send for which ``op``'s output is its sample output: JSON,
+    JSON Lines, a file's bytes, a models page (test_connection), or a raw request's answer.
+    ``extra``: fields the API added, merged into a JSON object answer."""
+    headers = {"request-id": request_id}
+    output = op.sample_output
+    response = op.request.response if op.request else "raw"
+    if response == "raw":
+        return Answer(output["status"], output["body"], headers)
+    if response == "jsonl":
+        return Answer(200, "".join(json.dumps(line) + "\n" for line in output), {**headers, "content-type": "application/x-jsonl"})
+    if response == "bytes":
+        disposition = f'attachment; filename="{output["filename"]}"'
+        return Answer(200, base64.b64decode(output["content_base64"]), {**headers, "content-type": output["media_type"], "content-disposition": disposition})
+    if response == "ok":
+        return Answer(200, MANIFEST.operation("list_models").sample_output, headers)
+    return Answer(200, {**output, **(extra or {})}, headers)
 
 
 def refused_url() -> str:

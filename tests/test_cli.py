@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, SRC, Answer, Recorder, _checked, by_operation, refused_url, run_cli
+from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, SRC, Answer, Recorder, _checked, by_operation, missing_paths, refused_url, run_cli, wire_answer
 from jsonschema import Draft7Validator
 
 from anthropic_connector.spec import Operation
@@ -28,12 +28,6 @@ ERROR_BODY = {"type": "error", "error": {"type": "invalid_request_error", "messa
 
 def sample_file(op: Operation) -> str:
     return str(REPO / "samples" / f"{op.name}.input.json")
-
-
-def answer_for(op: Operation) -> Answer:
-    if op.request is None:
-        return Answer(op.sample_output["status"], op.sample_output["body"], {"request-id": "req_cli"})
-    return Answer(200, op.sample_output, {"request-id": "req_cli"})
 
 
 def assert_envelope(out: Any, type_: str) -> dict[str, Any]:
@@ -77,7 +71,7 @@ def test_validate_reports_every_violation(cli: Any, op: Operation) -> None:
     code, out, err = cli("validate", op.name, "-", stdin=json.dumps({"bogus": 1}))
     assert code == 2
     error = assert_envelope(out, "validation_error")
-    assert {d["path"] for d in error["details"]} == {"/bogus"} | {"/" + f for f in op.input_schema["required"]}
+    assert {d["path"] for d in error["details"]} == {"/bogus"} | missing_paths(op)
     assert err.startswith("anthropic-connector: validation_error: ") and err.endswith("\n") and err.count("\n") == 1
 
 
@@ -107,7 +101,7 @@ def test_usage_errors_exit_2_with_usage_on_stderr(cli: Any, argv: list[str]) -> 
 
 @by_operation()
 def test_run_prints_the_output(cli: Any, op: Operation, recorder: Recorder, connection_env: dict[str, str], fake_key: str) -> None:
-    recorder.script(answer_for(op))
+    recorder.script(wire_answer(op, "req_cli"))
     code, out, err = cli("run", op.name, sample_file(op), env=connection_env)
     assert code == 0 and err == ""
     if op.request is None:
@@ -131,7 +125,7 @@ def test_run_with_a_connection_file(cli: Any, recorder: Recorder, fake_key: str,
     path = tmp_path / f"connection.{form}"
     path.write_text(json.dumps(settings) if form == "json" else yaml.safe_dump(settings), encoding="utf-8")
     op = MANIFEST.operation("create_message")
-    recorder.script(answer_for(op))
+    recorder.script(wire_answer(op, "req_cli"))
     code, out, _ = cli("run", op.name, sample_file(op), "--connection", str(path), env={"ANTHROPIC_API_KEY": "sk-ant-not-this-one"})
     assert code == 0 and out == op.sample_output
     headers = recorder.requests[0].headers
@@ -223,7 +217,7 @@ def test_a_raw_request_prints_an_error_answer_as_output(cli: Any, op: Operation,
 def test_a_retried_error_is_sent_again(cli: Any, recorder: Recorder, connection_env: dict[str, str]) -> None:
     """--max-retries 1 on a 529 that says retry-after-ms: 1: two requests, then the success."""
     op = MANIFEST.operation("create_message")
-    recorder.script(Answer(529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, {"retry-after-ms": "1"}), answer_for(op))
+    recorder.script(Answer(529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, {"retry-after-ms": "1"}), wire_answer(op, "req_cli"))
     code, out, _ = cli("run", op.name, sample_file(op), "--max-retries", "1", env=connection_env)
     assert code == 0 and out == op.sample_output
     assert len(recorder.requests) == 2 and recorder.requests[0].body == recorder.requests[1].body
@@ -240,7 +234,7 @@ def test_a_refused_connection_exits_5(cli: Any, op: Operation, fake_key: str) ->
 
 def test_verbose_logs_on_stderr_without_the_key(cli: Any, recorder: Recorder, connection_env: dict[str, str]) -> None:
     op = MANIFEST.operation("create_message")
-    recorder.script(answer_for(op))
+    recorder.script(wire_answer(op, "req_cli"))
     code, out, err = cli("run", op.name, sample_file(op), "--verbose", env=connection_env)
     assert code == 0 and out == op.sample_output
     assert "/v1/messages" in err  # the key check itself is conftest's, on every run
@@ -248,7 +242,7 @@ def test_verbose_logs_on_stderr_without_the_key(cli: Any, recorder: Recorder, co
 
 def test_verbose_ends_with_its_run(cli: Any, recorder: Recorder, connection_env: dict[str, str]) -> None:
     op = MANIFEST.operation("create_message")
-    recorder.script(answer_for(op))
+    recorder.script(wire_answer(op, "req_cli"))
     assert "/v1/messages" in cli("run", op.name, sample_file(op), "--verbose", env=connection_env).err
     code, out, err = cli("run", op.name, sample_file(op), env=connection_env)
     assert (code, out, err) == (0, op.sample_output, "")
@@ -274,7 +268,7 @@ def test_subprocess_operations_and_schema() -> None:
 
 def test_subprocess_run_sends_and_prints(recorder: Recorder, connection_env: dict[str, str], fake_key: str) -> None:
     op = MANIFEST.operation("create_message")
-    recorder.script(answer_for(op))
+    recorder.script(wire_answer(op, "req_cli"))
     code, out, err = run_cli(["run", op.name, "-"], env=connection_env, stdin=json.dumps(op.sample_input))
     assert (code, out, err) == (0, op.sample_output, "")
     assert recorder.requests[0].headers["x-api-key"] == fake_key

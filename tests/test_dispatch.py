@@ -13,11 +13,11 @@ import copy
 import email.parser
 import inspect
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import anthropic
 import pytest
-from conftest import MANIFEST, Answer, Recorder, by_operation, seed
+from conftest import MANIFEST, Answer, Recorder, by_operation, seed, wire_answer
 
 from anthropic_connector import Connector
 from anthropic_connector.spec import Operation
@@ -41,17 +41,20 @@ def unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def expected_wire(op: Operation, payload: dict[str, Any]) -> tuple[str, str, Any]:
-    """(method, path, JSON body) the operation must send for ``payload``."""
+    """(method, path with its query, JSON body or None) the operation must send for ``payload``,
+    stated from the manifest's spec, not by the builders."""
     if op.request is None:  # the input chooses (raw_http_request)
         return payload["method"], payload["url"]["endpoint"], payload.get("body", {}).get("raw")
-    return op.request.method, op.request.path, unwrapped(payload)
-
-
-def server_answer(op: Operation) -> Answer:
-    """What the recorder answers: the operation's sample output as the API would send it."""
-    if op.request is None:
-        return Answer(op.sample_output["status"], op.sample_output["body"], {"request-id": "req_sample"})
-    return Answer(200, {**op.sample_output, "a_field_added_later": [1, 2]}, {"request-id": "req_sample"})
+    spec = op.request
+    path = spec.path
+    for name in spec.placeholders:
+        path = path.replace("{" + name + "}", quote(str(payload[name]), safe=""))
+    query = [(f"{k}[]", str(i)) if isinstance(v, list) else (k, str(v)) for k in spec.query if k in payload for v in [payload[k]] for i in (v if isinstance(v, list) else [v])]
+    query += list(spec.fixed_query)
+    target = path + ("?" + urlencode(query) if query else "")
+    placed = {*spec.placeholders, *spec.query, *spec.headers}
+    body = unwrapped({k: v for k, v in payload.items() if k not in placed}) if spec.body == "json" else None
+    return spec.method, target, body
 
 
 def connector(connection: dict[str, Any], **changes: Any) -> Connector:
@@ -69,7 +72,7 @@ def run(connection: dict[str, Any], name: str, payload: Any, **changes: Any) -> 
 @by_operation()
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_sample_goes_on_the_wire_as_declared(op: Operation, mode: str, recorder: Recorder, connection: dict[str, Any], fake_key: str) -> None:
-    answer = server_answer(op)
+    answer = wire_answer(op, extra={"a_field_added_later": [1, 2]})
     recorder.script(answer)
     with connector(connection) as c:
         if mode == "sync":
@@ -82,16 +85,21 @@ def test_sample_goes_on_the_wire_as_declared(op: Operation, mode: str, recorder:
     assert (request.method, request.target) == (method, path)
     assert request.headers["x-api-key"] == fake_key
     assert request.headers["anthropic-version"] == "2023-06-01"
-    assert request.headers["content-type"] == "application/json"
     assert "authorization" not in request.headers and "anthropic-beta" not in request.headers
-    assert request.json() == body
+    if body is None and op.request and op.request.body != "json":
+        assert op.request.body == "multipart" or (request.body == b"" and "content-type" not in request.headers)
+    else:
+        assert request.headers["content-type"] == "application/json"
+        assert request.json() == body
 
     assert result.status == answer.status and result.request_id == "req_sample"
     if op.request is None:
         assert result.output["status"] == 200 and result.output["body"] == answer.body
         assert result.output["headers"]["request-id"] == "req_sample"
-    else:
+    elif isinstance(answer.body, dict) and op.request and op.request.response != "ok":
         assert result.output == answer.body  # unchanged, the field the schema does not know included
+    else:
+        assert result.output == op.sample_output
 
 
 async def _arun(c: Connector, name: str, payload: Any) -> Any:
@@ -130,7 +138,7 @@ def test_seed_create_message_sends_the_seed_text(recorder: Recorder, connection:
 
 @by_operation()
 def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
-    recorder.script(server_answer(op))
+    recorder.script(wire_answer(op))
     run(connection, op.name, op.sample_input)
     assert recorder.requests[0].headers.get("user-agent", "").startswith("anthropic-connector/")
 
@@ -140,7 +148,7 @@ def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, conne
 
 @by_operation()
 def test_api_version_comes_from_the_connection(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
-    recorder.script(server_answer(op))
+    recorder.script(wire_answer(op))
     run(connection, op.name, op.sample_input, anthropic_version="2026-10-21")
     assert recorder.requests[0].headers["anthropic-version"] == "2026-10-21"
 
@@ -152,14 +160,14 @@ def test_api_version_comes_from_the_connection(op: Operation, recorder: Recorder
 )
 @by_operation()
 def test_beta_features_are_joined_into_one_header(op: Operation, beta: Any, header: str, recorder: Recorder, connection: dict[str, Any]) -> None:
-    recorder.script(server_answer(op))
+    recorder.script(wire_answer(op))
     run(connection, op.name, op.sample_input, anthropic_beta=beta)
     assert [v for k, v in recorder.requests[0].raw_headers if k.lower() == "anthropic-beta"] == [header]
 
 
 @by_operation()
 def test_auth_token_is_sent_as_bearer_without_x_api_key(op: Operation, recorder: Recorder, connection: dict[str, Any], fake_key: str) -> None:
-    recorder.script(server_answer(op))
+    recorder.script(wire_answer(op))
     connection = {k: v for k, v in connection.items() if k != "api_key"}
     run(connection, op.name, op.sample_input, auth_token=fake_key)
     headers = recorder.requests[0].headers

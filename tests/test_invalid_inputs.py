@@ -71,16 +71,18 @@ def mutations(op: manifest.Operation) -> st.SearchStrategy[Any]:
         return {**copy.deepcopy(sample), name: value}
 
     typed = {n: allowed_types(p, schema.get("definitions", {})) for n, p in props.items()}
-    wrong_type = st.sampled_from(sorted(n for n, t in typed.items() if t)).flatmap(
+    typed_names = sorted(n for n, t in typed.items() if t)
+    wrong_type = st.sampled_from(typed_names).flatmap(
         lambda n: json_values.filter(lambda v: not json_type_allowed(v, typed[n])).map(lambda v: with_value(n, v))
     )
     enums = sorted(n for n, p in props.items() if "enum" in p)
     strategies = [
-        st.sampled_from(schema["required"]).map(drop_required),
+        *([wrong_type] if typed_names else []),
         st.tuples(st.text(min_size=1, max_size=12).filter(lambda k: k not in props), json_values).map(lambda kv: with_value(*kv)),
-        wrong_type,
         json_values.filter(lambda v: not isinstance(v, dict)),
     ]
+    if schema.get("required"):
+        strategies.append(st.sampled_from(schema["required"]).map(drop_required))
     if enums:
         strategies.append(
             st.sampled_from(enums).flatmap(

@@ -10,10 +10,11 @@ import asyncio
 import copy
 import dataclasses
 import json
+import re
 from typing import Any
 
 import pytest
-from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, Answer, Recorder, by_operation, refused_url
+from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, Answer, Recorder, by_operation, missing_paths, refused_url, unbundled
 from jsonschema import Draft7Validator
 
 import anthropic_connector
@@ -97,8 +98,10 @@ def test_operations_lists_the_manifest_in_order(sandboxed: Connector) -> None:
 
 @by_operation()
 def test_schemas_are_the_files_the_manifest_names(op: Operation, sandboxed: Connector) -> None:
-    assert sandboxed.input_schema(op.name) == json.loads((REPO / "schemas" / f"{op.name}.input.json").read_text())
-    assert sandboxed.output_schema(op.name) == json.loads((REPO / "schemas" / f"{op.name}.output.json").read_text())
+    for kind, schema in (("input", sandboxed.input_schema(op.name)), ("output", sandboxed.output_schema(op.name))):
+        file = json.loads((REPO / "schemas" / f"{op.name}.{kind}.json").read_text())
+        assert unbundled(schema, file) == file
+        assert all(ref.startswith("#") for ref in re.findall(r'"\$ref": "([^"]*)"', json.dumps(schema)))  # self-contained
 
 
 @by_operation()
@@ -120,7 +123,7 @@ def test_invalid_input_raises_validation_error_with_every_violation(op: Operatio
     with pytest.raises(ValidationError) as caught:
         sandboxed.run(op.name, {"a": 1, "b": 2})
     paths = [d["path"] for d in caught.value.details]
-    assert {"/a", "/b"} | {"/" + f for f in op.input_schema["required"]} == set(paths)
+    assert {"/a", "/b"} | missing_paths(op) == set(paths)
 
 
 def test_no_credential_without_the_sandbox_is_a_configuration_error() -> None:

@@ -214,7 +214,7 @@ def test_several_violations_are_reported_at_once(op: Any) -> None:
     expected = sorted(["/" + f for f in op.input_schema["required"]] + ["/no_such_field"])
     assert [d["path"] for d in details] == expected
     assert all(readable(d["message"]) for d in details)
-    assert f"(and {len(expected) - 1} more)" in caught.value.message
+    assert f"(and {len(expected) - 1} more)" in caught.value.message if len(expected) > 1 else "more)" not in caught.value.message
     assert caught.value.exit_code == 2 and caught.value.type == "validation_error"
 
 

@@ -31,12 +31,16 @@ def spelled(value: Any) -> str:
 def wire_inputs(op: Operation) -> list[tuple[str, dict[str, Any]]]:
     """(field, a valid input holding it) for every field the sample has or an example can add."""
     cases = [(name, op.sample_input) for name in op.sample_input]
+    required = {k: v for k, v in op.sample_input.items() if k in op.input_schema.get("required", [])}
     for name, schema in op.input_schema.get("properties", {}).items():
         if name in op.sample_input or not schema.get("examples"):
             continue
-        payload = {**copy.deepcopy(op.sample_input), name: schema["examples"][0]}
-        if not op.validator.errors(payload):
-            cases.append((name, payload))
+        # beside the sample's fields, or with only its required ones (some fields exclude others)
+        for base in (op.sample_input, required):
+            payload = {**copy.deepcopy(base), name: schema["examples"][0]}
+            if not op.validator.errors(payload):
+                cases.append((name, payload))
+                break
     return cases
 
 

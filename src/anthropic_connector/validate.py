@@ -112,14 +112,25 @@ def _violations(error: SchemaViolation) -> list[tuple[Path, str]]:
     if error.validator == "propertyNames":
         return [(path, f"has a name that is not allowed: {error.message}")]
     if error.validator in ("oneOf", "anyOf") and error.context:
+        if all(e.validator == "required" and not e.relative_path for e in error.context):
+            return [(path, f"needs {_alternatives(error)}")]  # a choice of fields: name the choices
         branch = _closest_branch(error.context)
         if branch:
             return [v for e in branch for v in _violations(e)]
+    if error.validator == "oneOf" and not error.context:  # more than one form fits
+        titles = [b.get("title") or f"form {i + 1}" for i, b in enumerate(error.validator_value) if isinstance(b, dict)]
+        return [(path, "must take only one of these forms: " + ", ".join(titles))]
     render = _MESSAGES.get(str(error.validator))
     if render is None:
         secret = isinstance(error.schema, dict) and error.schema.get("writeOnly")
         return [(path, f"is not valid ({error.validator})" if secret else error.message)]
     return [(path, render(error))]
+
+
+def _alternatives(error: SchemaViolation) -> str:
+    """"file_path, or file_base64 and filename": the fields each branch of a choice requires."""
+    branches = [b.get("required", []) for b in error.validator_value if isinstance(b, dict)]
+    return ", or ".join(" and ".join(names) for names in branches if names)
 
 
 def _order(path: Path) -> tuple[tuple[int, Any], ...]:

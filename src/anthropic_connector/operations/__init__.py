@@ -118,6 +118,8 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
         opened = (handle,) if handle else ()
         kwargs["files"] = {spec.file.part: part}
         kwargs["data"] = {k: spell(v) for k, v in values.items()}
+    if spec.response in ("jsonl", "bytes"):
+        headers.setdefault("accept", "application/binary")  # as the SDK asks for batch results and file content
     request = httpx2.Request(spec.method, url, headers=headers, **kwargs)
     hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
@@ -125,10 +127,10 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
 
 
 def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], Call]]:
-    from .create_message import create_message
+    from .create_message import create_message, create_message_batch
     from .raw_http_request import raw_http_request
 
-    return {"create_message": create_message, "raw_http_request": raw_http_request}
+    return {"create_message": create_message, "create_message_batch": create_message_batch, "raw_http_request": raw_http_request}
 
 
 BUILDERS = _builders()

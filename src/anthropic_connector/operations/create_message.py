@@ -1,6 +1,7 @@
-"""create_message: the seed's platform form {"string": text} becomes the API's plain text.
+"""create_message, count_tokens and a batch's params: the seed's platform form
+{"string": text} becomes the API's plain text.
 
-A builder of its own because the request spec says where fields go, not how a value is
+Builders of their own because the request spec says where fields go, not how a value is
 rewritten; everything else is the generic builder's.
 """
 
@@ -18,9 +19,20 @@ def _unwrap(value: Any) -> Any:
     return value["string"] if isinstance(value, dict) and set(value) == {"string"} else value
 
 
-def create_message(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+def _unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
     body = dict(payload)
     body["messages"] = [{**m, "content": _unwrap(m["content"])} for m in payload["messages"]]
     if "system" in body:
         body["system"] = _unwrap(body["system"])
-    return request_call(op, body, connection)
+    return body
+
+
+def create_message(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+    """Also count_tokens' builder: its input is create_message's, less what it does not take."""
+    return request_call(op, _unwrapped(payload), connection)
+
+
+def create_message_batch(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
+    """Each request's params are a create_message input: unwrapped the same way."""
+    requests = [{**r, "params": _unwrapped(r["params"])} for r in payload["requests"]]
+    return request_call(op, {**payload, "requests": requests}, connection)
