@@ -278,6 +278,52 @@ def wire_answer(op: Any, request_id: str = "req_sample", extra: dict[str, Any] |
     return Answer(200, {**output, **(extra or {})}, headers)
 
 
+class Hostile:
+    """A raw TCP server on 127.0.0.1 that answers each connection with ``behave(sock, data)``,
+    where ``data`` is what the client sent until the end of its request headers: endless
+    bodies, a byte a second, 102 Processing for ever. ``url``; ``connections`` counts them.
+    Every connection's thread is bounded by ``limit`` seconds, then closed."""
+
+    def __init__(self, behave: Callable[[socket.socket, bytes], None], limit: float = 20.0) -> None:
+        self._behave, self._limit = behave, limit
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self.connections = 0
+        self._open = True
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while self._open:
+            try:
+                sock, _ = self._server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        sock.settimeout(self._limit)
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            self._behave(sock, data)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    def close(self) -> None:
+        self._open = False
+        self._server.close()
+        self._thread.join(timeout=2)
+
+
 def refused_url() -> str:
     """A URL on 127.0.0.1 where nothing listens (a port just bound and released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -40,7 +40,7 @@ def test_the_environments_proxy_is_used_by_both(mode: str, recorder: Recorder, c
     monkeypatch.setenv("HTTP_PROXY", recorder.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     recorder.script(Answer(200, REPLY))
-    out = run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE)
+    out = run(mode, {**connection, "base_url": "http://api.example.invalid", "allow_http_proxy": True}, "create_message", MESSAGE)
     assert out == REPLY
     (seen,) = recorder.requests
     assert seen.target == "http://api.example.invalid/v1/messages"  # proxy form: the absolute URL
@@ -81,7 +81,7 @@ def test_proxy_credentials_go_in_a_header_and_never_into_an_error(mode: str, rec
     monkeypatch.setenv("HTTPS_PROXY", f"http://user:s3cret@{host_port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     recorder.script(Answer(200, REPLY))
-    assert run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == REPLY
+    assert run(mode, {**connection, "base_url": "http://api.example.invalid", "allow_http_proxy": True}, "create_message", MESSAGE) == REPLY
     assert recorder.requests[0].headers["proxy-authorization"] == "Basic dXNlcjpzM2NyZXQ="  # user:s3cret
 
     recorder.reset()
@@ -107,6 +107,27 @@ def test_all_proxy_and_no_proxy_wildcards_as_httpx2_reads_them(recorder: Recorde
     monkeypatch.setenv("ALL_PROXY", recorder.url)
     monkeypatch.setenv("NO_PROXY", "*.bypassed.invalid")
     recorder.script(Answer(200, REPLY))
-    assert run("async", {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == REPLY
-    assert run("async", {**connection, "base_url": "http://api.bypassed.invalid"}, "create_message", MESSAGE) == "connection_error"
+    allowed = {**connection, "allow_http_proxy": True}
+    assert run("async", {**allowed, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == REPLY
+    assert run("async", {**allowed, "base_url": "http://api.bypassed.invalid"}, "create_message", MESSAGE) == "connection_error"
     assert [r.target for r in recorder.requests] == ["http://api.example.invalid/v1/messages"]
+
+
+@MODES
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
+def test_a_key_is_never_sent_in_clear_to_a_proxy(mode: str, variable: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, recorder.url)
+    assert run(mode, {**connection, "base_url": "http://api.example.invalid"}, "create_message", MESSAGE) == "configuration_error"
+    assert recorder.requests == []
+
+
+@MODES
+def test_loopback_is_never_proxied(mode: str, recorder: Recorder, connection: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", refused_url())
+    monkeypatch.setenv("ALL_PROXY", refused_url())
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    recorder.script(Answer(200, REPLY))
+    assert run(mode, connection, "create_message", MESSAGE) == REPLY  # the recorder, on 127.0.0.1, directly
+    assert recorder.requests[0].target == "/v1/messages"

@@ -1,8 +1,8 @@
 """Credentials and API headers, added only to requests bound for the connection's own origin.
 
-This is the one module that reads a secret. The auth flow also follows redirects itself, so
-that every hop is judged anew: a redirect to another origin carries no credential from the
-connection (httpx2 alone would forward x-api-key, which is not a standard auth header).
+This is the one module that reads a secret. Every hop of a redirect is judged anew: a
+redirect to another origin carries no credential from the connection (httpx2 alone would
+forward x-api-key, which is not a standard auth header).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Generator
 import httpx2
 
 from .connection import Connection
-
-MAX_REDIRECTS = 5
+from .errors import redact
 
 # Headers that carry or describe a credential: never forwarded across a redirect to another origin.
 _CONNECTION_HEADERS = ("x-api-key", "authorization", "anthropic-version", "anthropic-beta")
@@ -42,7 +41,10 @@ class ConnectionAuth(httpx2.Auth):
     """Adds the connection's headers on its origin, unless the request already has them.
 
     A header the request already carries (one the user typed into a raw request) is sent as
-    given. On a redirect to another origin every credential header is dropped, ours or not.
+    given. dispatch.py follows redirects itself (so that no redirect's body is ever read) and
+    prepares each hop here: on a redirect to another origin every credential header is
+    dropped, ours or not. As the request's httpx2 auth it also keeps httpx2 from turning a
+    URL's userinfo into Basic credentials, as the aiohttp transport keeps aiohttp from it.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -52,7 +54,7 @@ class ConnectionAuth(httpx2.Auth):
     def __repr__(self) -> str:
         return f"ConnectionAuth(origin={self._origin!r})"
 
-    def _apply(self, request: httpx2.Request, redirected: bool) -> httpx2.Request:
+    def prepare(self, request: httpx2.Request, redirected: bool = False) -> httpx2.Request:
         if origin(request.url) == self._origin:
             for name, value in self._headers.items():
                 request.headers.setdefault(name, value)
@@ -62,11 +64,7 @@ class ConnectionAuth(httpx2.Auth):
         return request
 
     def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
-        response = yield self._apply(request, redirected=False)
-        for _ in range(MAX_REDIRECTS):
-            if not (response.is_redirect and response.next_request is not None):
-                return
-            response = yield self._apply(response.next_request, redirected=True)
+        yield self.prepare(request)
 
 
 class RedactingFilter(logging.Filter):
@@ -80,5 +78,6 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         for secret in self._secrets:
             message = message.replace(secret, "[redacted]")
+        message = redact(message)  # and whatever else looks like a key or a URL's password
         record.msg, record.args = message, None
         return True

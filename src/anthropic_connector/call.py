@@ -28,6 +28,8 @@ class Call:
     check: Validator | None = field(default=None, repr=False)  # what a 2xx output must match
     max_retries: int = 0
     max_response_bytes: int = 64 * 1024 * 1024
+    deadline: float | None = None  # seconds an attempt may take (a stream: until its events begin)
+    stream_idle_timeout: float | None = None  # seconds a stream may go without an event
     sink: Path | None = None  # jsonl / bytes: write the answer to this file instead of holding it
     name_hint: str | None = None  # bytes: the file name when the answer does not give one
     opened: tuple[IO[Any], ...] = ()  # files the request streams from, closed after sending

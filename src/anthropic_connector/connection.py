@@ -13,9 +13,28 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, mask
 from .spec import Manifest
 from .validate import describe
+
+
+def _credential_problem(value: str) -> str | None:
+    """What makes a credential unusable in an HTTP header, said without showing it. Caught
+    here, when the connection is read: httpx2 would otherwise print the whole header value."""
+    for index, char in enumerate(value):
+        if "\x21" <= char <= "\x7e":
+            continue
+        where = "at its start" if index == 0 else "at its end" if index == len(value) - 1 else f"at character {index + 1}"
+        if char in "\r\n":
+            kind = "a line break"
+        elif char in " \t":
+            kind = "a space"
+        elif not char.isascii():
+            kind = "a non-ASCII character"
+        else:
+            kind = "a control character"
+        return f"has {kind} {where} (a copy-paste slip?): keys are printable ASCII with no spaces"
+    return None
 
 
 class Secret:
@@ -50,6 +69,9 @@ class Connection:
     timeout: float
     max_retries: int
     max_response_bytes: int
+    deadline: float = 600.0
+    stream_idle_timeout: float = 120.0
+    allow_http_proxy: bool = False
     api_key: Secret | None = None
     auth_token: Secret | None = None
     anthropic_beta: tuple[str, ...] = ()
@@ -75,6 +97,10 @@ class Connection:
         values.update(data)
         for name in ("api_key", "auth_token"):
             if values.get(name) is not None:
+                problem = _credential_problem(values[name])
+                if problem:
+                    message = f"{name} {problem}"
+                    raise ConfigurationError(f"{source}: {message} ({mask(values[name].strip())})", details=[{"path": f"/{name}", "message": message}])
                 values[name] = Secret(values[name])
         beta = values.get("anthropic_beta") or ()
         values["anthropic_beta"] = (beta,) if isinstance(beta, str) else tuple(beta)

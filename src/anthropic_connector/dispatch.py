@@ -19,15 +19,20 @@ from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Gene
 
 import httpx2
 
-from . import errors, output, retry
+from . import deadline, errors, output, proxies, retry
 from .auth import ConnectionAuth
 from .call import Call
 from .clock import Clock
 from .connection import Connection
 
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _within
+else:  # pragma: no cover - Python 3.10: the same, from the package aiohttp itself needs there
+    from async_timeout import timeout as _within
+
 log = logging.getLogger("anthropic_connector")
 
-_FOLLOW_REDIRECTS = False  # auth.py follows redirects itself, judging each hop's origin
+MAX_REDIRECTS = 5  # hops followed (each judged by auth.py); a sixth redirect is the answer
 
 # Async requests in flight at once (httpx2's default pool size); more wait their turn, first
 # come first served, before they reach the HTTP client: at c=256 this holds 1 MB less than
@@ -63,22 +68,35 @@ def _mapped(request: httpx2.Request) -> Iterator[None]:
 
 class _Send(NamedTuple):
     attempt: int  # from 0
+    request: httpx2.Request
+    follow: bool  # a redirect answer may be followed (False: it is the answer)
 
 
 class _Wait(NamedTuple):
     seconds: float
 
 
+class _Redirect(NamedTuple):
+    """An attempt's answer was a redirect, closed unread; ``request`` is the next hop."""
+
+    request: httpx2.Request
+
+
 Flow = Generator["_Send | _Wait", Any, Any]
 
 
-def _retrying(call: Call, clock: Clock) -> Flow:
-    """The one retry loop: yields _Send (send back the attempt's outcome: its value or its
-    ConnectorError) or _Wait (send back None once waited); returns the outcome that ends it,
-    or raises the error that does."""
+def _retrying(call: Call, clock: Clock, auth: ConnectionAuth) -> Flow:
+    """The one send loop: yields _Send (send back the attempt's outcome: its value, a
+    _Redirect, or its ConnectorError) or _Wait (send back None once waited); returns the
+    outcome that ends it, or raises the error that does."""
     attempt = 0
     while True:
-        outcome = yield _Send(attempt)
+        request, hops = call.request, 0
+        outcome = yield _Send(attempt, request, True)
+        while isinstance(outcome, _Redirect):  # each hop judged anew; its body was never read
+            hops += 1
+            request = auth.prepare(outcome.request, redirected=True)
+            outcome = yield _Send(attempt, request, hops < MAX_REDIRECTS)
         if isinstance(outcome, errors.ConnectorError):
             retryable, headers, why = retry.should_retry(outcome), getattr(outcome, "headers", None), outcome.message
         elif call.raw and isinstance(outcome, output.Result) and not 200 <= outcome.status < 300:
@@ -96,7 +114,7 @@ def _retrying(call: Call, clock: Clock) -> Flow:
         attempt += 1
 
 
-def _drive(flow: Flow, attempt: Callable[[int], Any], sleep: Callable[[float], None]) -> Any:
+def _drive(flow: Flow, attempt: Callable[[_Send], Any], sleep: Callable[[float], None]) -> Any:
     step = next(flow)
     while True:
         try:
@@ -105,7 +123,7 @@ def _drive(flow: Flow, attempt: Callable[[int], Any], sleep: Callable[[float], N
                 step = flow.send(None)
                 continue
             try:
-                outcome = attempt(step.attempt)
+                outcome = attempt(step)
             except errors.ConnectorError as exc:
                 outcome = exc
             step = flow.send(outcome)
@@ -113,7 +131,7 @@ def _drive(flow: Flow, attempt: Callable[[int], Any], sleep: Callable[[float], N
             return done.value
 
 
-async def _adrive(flow: Flow, attempt: Callable[[int], Awaitable[Any]], sleep: Callable[[float], Awaitable[None]]) -> Any:
+async def _adrive(flow: Flow, attempt: Callable[[_Send], Awaitable[Any]], sleep: Callable[[float], Awaitable[None]]) -> Any:
     step = next(flow)
     while True:
         try:
@@ -122,7 +140,7 @@ async def _adrive(flow: Flow, attempt: Callable[[int], Awaitable[Any]], sleep: C
                 step = flow.send(None)
                 continue
             try:
-                outcome = await attempt(step.attempt)
+                outcome = await attempt(step)
             except errors.ConnectorError as exc:
                 outcome = exc
             step = flow.send(outcome)
@@ -130,20 +148,25 @@ async def _adrive(flow: Flow, attempt: Callable[[int], Awaitable[Any]], sleep: C
             return done.value
 
 
-def _logged(call: Call, attempt: int) -> httpx2.Request:
-    """The request, after a debug line naming it (no headers: credentials are added later)."""
-    log.debug("%s %s (attempt %d of %d)", call.request.method, call.request.url, attempt + 1, call.max_retries + 1)
-    return call.request
+def _refuse_clear_proxy(connection: Connection) -> None:
+    """A key must not travel in clear: an http:// base URL that the environment sends through
+    a proxy is refused, unless the connection says it may (loopback is never proxied)."""
+    url = httpx2.URL(connection.base_url)
+    if url.scheme != "http" or not connection.has_credential or connection.allow_http_proxy:
+        return
+    proxy = proxies.proxy_for(url)
+    if proxy:
+        raise errors.ConfigurationError(
+            f"{connection.base_url} is plain HTTP and the environment sends it through the proxy {proxy}, "
+            "which would see the API key in clear: use https, add the host to NO_PROXY, or set allow_http_proxy: true"
+        )
 
 
 async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
     """gate.acquire() with a deadline that a cancellation cannot slip past (wait_for before
     Python 3.11 can return a won acquire to a task that was cancelled meanwhile)."""
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(seconds):
-            await gate.acquire()
-    else:  # pragma: no cover - Python 3.10
-        await asyncio.wait_for(gate.acquire(), seconds)
+    async with _within(seconds):
+        await gate.acquire()
 
 
 class Dispatcher:
@@ -156,9 +179,14 @@ class Dispatcher:
         async_transport: httpx2.AsyncBaseTransport | None = None,
         max_in_flight: int | None = MAX_IN_FLIGHT,
         clock: Clock | None = None,
+        label: str | None = None,
     ) -> None:
+        """``label``: named in every log line (the in-process sandbox: nothing leaves the process)."""
+        if transport is None or async_transport is None:
+            _refuse_clear_proxy(connection)
         self.connection = connection
         self.clock = clock or Clock()
+        self._label = f" ({label})" if label else ""
         self._auth = ConnectionAuth(connection)
         self._transport = transport
         self._async_transport = async_transport
@@ -170,7 +198,8 @@ class Dispatcher:
     @property
     def client(self) -> httpx2.Client:
         if self._client is None:
-            self._client = httpx2.Client(transport=self._transport, follow_redirects=_FOLLOW_REDIRECTS)
+            self._client = httpx2.Client(transport=self._transport, mounts=proxies.LOOPBACK_MOUNTS)
+            deadline.install(self._client)
         return self._client
 
     @property
@@ -183,7 +212,7 @@ class Dispatcher:
                 from .transport_aiohttp import AiohttpTransport
 
                 transport = AiohttpTransport()
-            self._aclient = httpx2.AsyncClient(transport=transport, follow_redirects=_FOLLOW_REDIRECTS)
+            self._aclient = httpx2.AsyncClient(transport=transport)
         return self._aclient
 
     def close(self) -> None:
@@ -199,14 +228,30 @@ class Dispatcher:
 
     # -- sync ---------------------------------------------------------------------------------
 
+    def _logged(self, step: _Send) -> httpx2.Request:
+        """The request, after a debug line naming it (no headers: credentials are added later)."""
+        request = step.request
+        log.debug("%s %s (attempt %d)%s", request.method, request.url, step.attempt + 1, self._label)
+        return request
+
     def send(self, call: Call) -> output.Result:
         """Run the call to its output, retrying as retry.py says."""
-        return _drive(_retrying(call, self.clock), lambda n: self._complete(*self._open(call, n)), self.clock.sleep)
+        return _drive(_retrying(call, self.clock, self._auth), lambda step: self._attempt(call, step), self.clock.sleep)
+
+    def _attempt(self, call: Call, step: _Send) -> output.Result | _Redirect:
+        """One exchange within the call's deadline (for a stream: until its events begin)."""
+        with deadline.within(call.deadline):
+            opened = self._open(call, step)
+            if isinstance(opened, _Redirect):
+                return opened
+            if opened[1].sse:
+                deadline.lift()
+            return self._complete(*opened)
 
     def lines(self, call: Call) -> Iterator[Any]:
         """Each line of a JSON Lines answer as it arrives, none kept. Attempts are retried only
         until the answer starts: a failure after a line was handed over is raised."""
-        response, reader = _drive(_retrying(call, self.clock), lambda n: self._started(call, n), self.clock.sleep)
+        response, reader = _drive(_retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
         try:
             with _mapped(call.request):
                 for chunk in response.iter_bytes():
@@ -216,9 +261,12 @@ class Dispatcher:
             reader.close()
             response.close()
 
-    def _open(self, call: Call, attempt: int, collect: bool = True) -> tuple[httpx2.Response, output.Reader]:
-        with _mapped(call.request):
-            response = self.client.send(_logged(call, attempt), auth=self._auth, stream=True)
+    def _open(self, call: Call, step: _Send, collect: bool = True) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+        with _mapped(step.request):
+            response = self.client.send(self._logged(step), auth=self._auth, stream=True)
+        if step.follow and response.is_redirect and response.next_request is not None:
+            response.close()  # unread: a redirect's body is nobody's output
+            return _Redirect(response.next_request)
         try:
             return response, output.Reader(call, response, collect)
         except BaseException:
@@ -235,12 +283,13 @@ class Dispatcher:
             reader.close()
             response.close()
 
-    def _started(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
-        response, reader = self._open(call, attempt, collect=False)
-        if reader.lines:
-            return response, reader
-        self._complete(response, reader)  # a non-2xx answer raises its APIError here
-        raise errors.UnexpectedResponseError("the API answered without JSON Lines", status=reader.status, request_id=reader.rid)
+    def _started(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+        with deadline.within(call.deadline):
+            opened = self._open(call, step, collect=False)
+            if isinstance(opened, _Redirect) or opened[1].lines:
+                return opened
+            self._complete(*opened)  # a non-2xx answer raises its APIError here
+        raise errors.UnexpectedResponseError("the API answered without JSON Lines", status=opened[1].status, request_id=opened[1].rid)
 
     # -- async --------------------------------------------------------------------------------
 
@@ -272,12 +321,21 @@ class Dispatcher:
     async def asend(self, call: Call) -> output.Result:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
-
-        async def attempt(n: int) -> output.Result:
-            return await self._acomplete(*await self._aopen(call, n))
-
         async with self._turn(call):
-            return await _adrive(_retrying(call, self.clock), attempt, self.clock.asleep)
+            return await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._aattempt(call, step), self.clock.asleep)
+
+    async def _aattempt(self, call: Call, step: _Send) -> output.Result | _Redirect:
+        """One exchange within the call's deadline (for a stream: until its events begin)."""
+        try:
+            async with _within(call.deadline) as scope:
+                opened = await self._aopen(call, step)
+                if isinstance(opened, _Redirect):
+                    return opened
+                if opened[1].sse:
+                    scope.reschedule(None)
+                return await self._acomplete(*opened)
+        except asyncio.TimeoutError:
+            raise errors.APITimeoutError(f"{_where(step.request)} took longer than the deadline ({call.deadline:g} s)") from None
 
     async def aevents(self, call: Call) -> AsyncGenerator[dict[str, Any], None]:
         """Each SSE event's data as it arrives, for hosts that show tokens live.
@@ -286,7 +344,7 @@ class Dispatcher:
         a failure is raised, never papered over by a second request.
         """
         async with self._turn(call):
-            response, reader = await _adrive(_retrying(call, self.clock), lambda n: self._astarted(call, n), self.clock.asleep)
+            response, reader = await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
             try:
                 with _mapped(call.request):
                     async for chunk in response.aiter_bytes():
@@ -296,9 +354,12 @@ class Dispatcher:
             finally:
                 await response.aclose()
 
-    async def _aopen(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
-        with _mapped(call.request):
-            response = await self.aclient.send(_logged(call, attempt), auth=self._auth, stream=True)
+    async def _aopen(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+        with _mapped(step.request):
+            response = await self.aclient.send(self._logged(step), auth=self._auth, stream=True)
+        if step.follow and response.is_redirect and response.next_request is not None:
+            await response.aclose()  # unread: a redirect's body is nobody's output
+            return _Redirect(response.next_request)
         try:
             return response, output.Reader(call, response)
         except BaseException:
@@ -315,9 +376,13 @@ class Dispatcher:
             reader.close()
             await response.aclose()
 
-    async def _astarted(self, call: Call, attempt: int) -> tuple[httpx2.Response, output.Reader]:
-        response, reader = await self._aopen(call, attempt)
-        if reader.sse:
-            return response, reader
-        await self._acomplete(response, reader)  # a non-2xx answer raises its APIError here
-        raise errors.UnexpectedResponseError("the API answered without an event stream", status=reader.status, request_id=reader.rid)
+    async def _astarted(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+        try:
+            async with _within(call.deadline):
+                opened = await self._aopen(call, step)
+                if isinstance(opened, _Redirect) or opened[1].sse:
+                    return opened
+                await self._acomplete(*opened)  # a non-2xx answer raises its APIError here
+        except asyncio.TimeoutError:
+            raise errors.APITimeoutError(f"{_where(step.request)} took longer than the deadline ({call.deadline:g} s)") from None
+        raise errors.UnexpectedResponseError("the API answered without an event stream", status=opened[1].status, request_id=opened[1].rid)

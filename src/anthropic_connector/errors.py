@@ -10,12 +10,42 @@
         └── APITimeoutError          timeout_error        5   an attempt outlived the timeout
 
 Each class carries ``type`` and ``exit_code``; the CLI returns ``exc.exit_code`` and prints
-``exc.envelope()``. Messages never contain credentials: nothing here is handed a secret.
+``exc.envelope()``. Messages never contain credentials: nothing here is handed a secret on
+purpose, and whatever only looks like one (an ``sk-ant-`` key typed into the wrong field, the
+password of a URL's userinfo) is masked by ``redact`` as the error is made.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
+
+_KEY = re.compile(r"sk-ant-(?!\.\.\.)[^\s\"',;]+")  # not one already masked
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/?#@\s]*):[^@/?#\s]*@")
+
+
+def mask(secret: str) -> str:
+    """The most of a secret a message may show: its kind and last four characters."""
+    return f"sk-ant-...{secret[-4:]}" if secret.startswith("sk-ant-") and len(secret) > 14 else "****"
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a credential masked: Anthropic keys, URL passwords."""
+    if "sk-ant-" in text:
+        text = _KEY.sub(lambda m: mask(m.group()), text)
+    if "@" in text:
+        text = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:****@", text)
+    return text
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {redact(k) if isinstance(k, str) else k: _redacted(v) for k, v in value.items()}
+    return value
 
 
 class ConnectorError(Exception):
@@ -32,11 +62,12 @@ class ConnectorError(Exception):
         request_id: str | None = None,
         details: Any = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.status = status
         self.request_id = request_id
-        self.details = details
+        self.details = details if details is None or isinstance(details, (int, float, bool)) else _redacted(details)
 
     def envelope(self) -> dict[str, Any]:
         """The JSON error envelope printed by the CLI and returned to hosts."""

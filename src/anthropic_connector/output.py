@@ -14,6 +14,7 @@ import email.message
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -112,6 +113,7 @@ class Reader:
         self._count = 0
         self._stream = EventStream() if self.sse else None
         self._assembler = StreamAssembler(call.response, self.rid) if self.sse else None
+        self._last_event = time.monotonic()
 
     def _take(self, size: int) -> None:
         self.left -= size
@@ -140,6 +142,12 @@ class Reader:
 
     def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
         assert self._assembler is not None
+        now = time.monotonic()
+        if events:
+            self._last_event = now
+        elif self.call.stream_idle_timeout is not None and now - self._last_event > self.call.stream_idle_timeout:
+            # bytes keep coming but no event completes (a byte a second): the read timeout never trips
+            raise errors.APITimeoutError(f"the stream sent no event for {self.call.stream_idle_timeout:g} s", request_id=self.rid)
         for event in events:
             data = self._assembler.add(event)
             if data is not None:

@@ -35,14 +35,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import ssl
 from urllib.parse import unquote
 from typing import Any, AsyncIterator
 
 import aiohttp
 import httpx2
-from httpx2._utils import URLPattern, get_environment_proxies  # the rules httpx2's own client applies
 from yarl import URL
+
+from . import proxies
 
 __all__ = ["AiohttpTransport"]
 
@@ -74,6 +76,7 @@ def _httpx_error(exc: BaseException) -> type[httpx2.TransportError]:
     return httpx2.TransportError
 
 
+@functools.lru_cache(maxsize=16)
 def _proxy(value: str | None) -> tuple[URL, dict[str, str]] | None:
     """The proxy URL without its credentials, which go in a Proxy-Authorization header: a URL
     with a password would be repeated in aiohttp's error messages."""
@@ -129,7 +132,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
-        self._proxies: list[tuple[URLPattern, tuple[URL, dict[str, str]] | None]] = []
+        self._proxies: list[tuple[Any, str | None]] = []
 
     def _session_here(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -150,15 +153,11 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
             self._loop = loop
             # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY exactly as httpx2 reads them (most specific
             # pattern first). Not aiohttp's trust_env, which would also send ~/.netrc credentials.
-            mounts = [(URLPattern(key), _proxy(value)) for key, value in get_environment_proxies().items()]
-            self._proxies = sorted(mounts, key=lambda mount: mount[0])
+            self._proxies = proxies.environment()
         return self._session
 
     def _proxy_for(self, url: httpx2.URL) -> tuple[URL, dict[str, str]] | None:
-        for pattern, proxy in self._proxies:
-            if pattern.matches(url):
-                return proxy
-        return None
+        return _proxy(proxies.proxy_for(url, self._proxies))
 
     def _timeout(self, spec: dict[str, Any]) -> aiohttp.ClientTimeout:
         """httpx2's timeout dict as aiohttp's (cached: most requests share one)."""
@@ -185,7 +184,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         try:
             response = await session.request(
                 request.method,
-                URL(str(request.url), encoded=True),
+                URL(str(request.url), encoded=True).with_user(None),  # aiohttp would turn userinfo into Basic auth; httpx2 sends none
                 headers=headers,
                 data=data,
                 allow_redirects=False,

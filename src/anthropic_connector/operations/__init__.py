@@ -143,11 +143,18 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection, sink: 
     """
     try:
         call = BUILDERS[op.handler](op, payload, connection) if op.handler else request_call(op, payload, connection)
-    except ValueError as exc:  # NaN or Infinity (valid Python, not JSON), a header httpx2 cannot encode
+    except (ValueError, httpx2.InvalidURL) as exc:  # NaN or Infinity (valid Python, not JSON), a header or URL httpx2 cannot encode
         details = [{"path": path, "message": "is not a finite number (JSON has no NaN or Infinity)"} for path in non_finite_paths(payload)]
         details = details or [{"path": "", "message": f"cannot be sent: {exc}"}]
         raise ValidationError(f"the input cannot be sent: {describe(details)}", details=details) from None
     call.request.headers.setdefault("user-agent", USER_AGENT)
     timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
     call.request.extensions["timeout"] = timeout.as_dict()
-    return replace(call, max_retries=connection.max_retries, max_response_bytes=connection.max_response_bytes, sink=sink)
+    return replace(
+        call,
+        max_retries=connection.max_retries,
+        max_response_bytes=connection.max_response_bytes,
+        deadline=connection.deadline,
+        stream_idle_timeout=connection.stream_idle_timeout,
+        sink=sink,
+    )
