@@ -1,4 +1,4 @@
-"""The model catalogue the sandbox answers for.
+"""The model catalogue the sandbox answers for, and the `GET /v1/models` endpoints that list it.
 
 Active ids follow the SDK's `anthropic/types/model_param.py` (SDK 2.14.0). Retired ids and dates
 follow Anthropic's model-deprecations page; the real API keeps retired models in `GET /v1/models`
@@ -10,6 +10,11 @@ approximations, not documented values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from . import pages
+from .call import Call, Route, json_reply, not_found
+from .options import SandboxOptions
+from .stream import Reply
 
 
 def _stamp(day: str | None) -> str | None:
@@ -109,3 +114,24 @@ ORDERED: tuple[Model, ...] = tuple(sorted(ACTIVE + RETIRED, key=lambda m: (m.cre
 def lookup(name: str) -> Model | None:
     """Resolve an id or alias to its catalogue entry."""
     return CATALOGUE.get(ALIASES.get(name, name))
+
+
+class Models:
+    """`GET /v1/models` (newest first, cursor pages, `lifecycle` filter) and `GET /v1/models/{id}`."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+
+    def routes(self) -> list[Route]:
+        return [Route("GET", "/v1/models", self.list_models), Route("GET", "/v1/models/{id}", self.get_model)]
+
+    def list_models(self, call: Call) -> Reply:
+        wanted = set(call.args("lifecycle"))
+        items = [m for m in ORDERED if m.lifecycle in (wanted or {"active", "deprecated"})]
+        return json_reply(call, pages.by_id(call, items, Model.info))
+
+    def get_model(self, call: Call, name: str) -> Reply:
+        model = lookup(name)
+        if model is None:
+            raise not_found("model", name)
+        return json_reply(call, model.info())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +27,8 @@ class SandboxOptions:
     canned: dict[str, str] = field(default_factory=dict)
     retired_models: Literal["serve", "reject"] = "serve"
     max_body_bytes: int = MAX_BODY_BYTES
+    clock: Callable[[], float] = time.time
+    """Seconds since the epoch, for every time the sandbox tells; tests inject their own."""
 
     def __post_init__(self) -> None:
         if self.retired_models not in ("serve", "reject"):

@@ -1,0 +1,112 @@
+"""The inference endpoints: Messages (plain and SSE), Token Counting and legacy Text Completions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import replies, validate
+from .call import ApiError, Call, Route, events_reply, json_reply, not_found
+from .models import Model, lookup
+from .options import SandboxOptions
+from .stream import Reply
+
+class Inference:
+    """The three inference routes, sharing the options."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("POST", "/v1/messages", self.messages),
+            Route("POST", "/v1/messages/count_tokens", self.count_tokens),
+            Route("POST", "/v1/complete", self.complete),
+        ]
+
+    def messages(self, call: Call) -> Reply:
+        body = call.json()
+        message = self.message(body, call.version)
+        if body.get("stream"):
+            return events_reply(call, replies.message_events(message), content_start=3)
+        return json_reply(call, message)
+
+    def message(self, body: dict[str, Any], version: str) -> dict[str, Any]:
+        """The `Message` the sandbox answers for a Messages body; raises the API's error otherwise."""
+        model = self._checked(body, validate.messages(body, version), legacy_api=False)
+        msgs = body["messages"]
+        user_turns = [m for m in msgs if m["role"] == "user"]
+        prompt = replies.block_text(user_turns[-1]["content"]) if user_turns else ""
+        seed = replies.digest(body["model"], body.get("system"), msgs)
+        stops = body.get("stop_sequences", [])
+        tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
+        if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
+            arguments = replies.example(tool.get("input_schema"))
+            block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
+            content, stop_reason, stop_sequence, output_tokens = [block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8
+        else:
+            text = self._canned(prompt, body["model"], model) or replies.invent_text(seed)
+            gen = replies.generate(text, body["max_tokens"], stops)
+            content, stop_reason, stop_sequence, output_tokens = [{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens
+        usage = {
+            "input_tokens": replies.input_tokens(body.get("system"), msgs, body.get("tools")),
+            "output_tokens": output_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "service_tier": "standard",
+        }
+        return {
+            "id": "msg_" + replies.digest(seed, body["max_tokens"], stops, *([tool["name"]] if tool else []))[:24],
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": stop_sequence,
+            "usage": usage,
+        }
+
+    def count_tokens(self, call: Call) -> Reply:
+        body = call.json()
+        self._checked(body, validate.messages(body, call.version, count_only=True), legacy_api=False)
+        count = replies.input_tokens(body.get("system"), body["messages"], body.get("tools"))
+        return json_reply(call, {"input_tokens": count})
+
+    def complete(self, call: Call) -> Reply:
+        body = call.json()
+        model = self._checked(body, validate.completion(body), legacy_api=True)
+        prompt: str = body["prompt"]
+        turn = prompt[prompt.rfind("\n\nHuman:") + 8 : prompt.rfind("\n\nAssistant:")]
+        seed = replies.digest("complete", body["model"], prompt)
+        text = self._canned(turn.strip(), body["model"], model) or " " + replies.invent_text(seed)
+        stops = ["\n\nHuman:", *body.get("stop_sequences", [])]
+        gen = replies.generate(text, body["max_tokens_to_sample"], stops)
+        completion = {
+            "type": "completion",
+            "id": "compl_" + replies.digest(seed, body["max_tokens_to_sample"], stops)[:24],
+            "completion": gen.text,
+            "stop_reason": "max_tokens" if gen.stop_reason == "max_tokens" else "stop_sequence",
+            "model": model.id,
+        }
+        if body.get("stream"):
+            return events_reply(call, replies.completion_events(completion, gen), content_start=0)
+        return json_reply(call, completion)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _checked(self, body: dict[str, Any], problem: str | None, *, legacy_api: bool) -> Model:
+        """The body's model once the body is acceptable; raises the error the real API would give."""
+        if problem:
+            raise ApiError(400, problem)
+        name = body["model"]
+        model = lookup(name)
+        if model is None or (model.retired and self.options.retired_models == "reject"):
+            raise not_found("model", name)
+        if legacy_api and not model.completions:
+            raise ApiError(400, f'"{name}" is not supported on this API. Please use the Messages API instead.')
+        return model
+
+    def _canned(self, prompt: str, name: str, model: Model) -> str | None:
+        canned = self.options.canned
+        return next((canned[k] for k in (prompt, prompt.strip(), name, model.id) if k in canned), None)
