@@ -317,6 +317,11 @@ def test_2026_content_rules(content: list) -> None:
         message(messages=[{"role": "system", "content": "x"}]),
         message(messages=[{"role": "user", "content": 7}]),
         message(stop_sequences="x"),
+        message(tools="x", tool_choice={"type": "any"}),
+        message(tools=[1], tool_choice={"type": "any"}),
+        message(tools=[{"name": "t", "input_schema": 5}]),
+        message(tool_choice="any"),
+        message(tool_choice={"type": "tool"}),
     ],
 )
 def test_invalid_messages_bodies(body: dict) -> None:
@@ -324,6 +329,17 @@ def test_invalid_messages_bodies(body: dict) -> None:
         response = http.post("/v1/messages", json=body)
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_malformed_schemas_and_deep_json_are_answered_not_crashed_on() -> None:
+    odd = {"type": "object", "properties": 5, "required": ["a", 7]}
+    worse = {"type": [], "enum": {"a": 1}, "minItems": 10**9}
+    with raw() as http:
+        for schema in (odd, worse):
+            body = message(tools=[{"name": "t", "input_schema": schema}], tool_choice={"type": "any"})
+            assert http.post("/v1/messages", json=body).json()["content"][0]["type"] == "tool_use"
+        deep = http.post("/v1/messages", content=b"[" * 100_000, headers={"content-type": "application/json"})
+    assert deep.status_code == 400 and deep.json()["error"]["type"] == "invalid_request_error"
 
 
 def test_errors_shape_404_413_and_bad_json() -> None:

@@ -80,7 +80,7 @@ class Call:
         """The body as a JSON object, or the API's 400."""
         try:
             data = json.loads(self.body or b"null")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise ApiError(400, f"Request body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ApiError(400, "Request body must be a JSON object")
