@@ -46,7 +46,11 @@ class Recorded:
 
 
 class Sandbox:
-    """The emulated Anthropic API; one instance per server or transport."""
+    """The emulated Anthropic API; one instance per server or transport.
+
+    Every route answers the beta namespace too: the SDK's `client.beta.*` calls the same paths,
+    and the handlers add the beta types' fields when the call says it is a beta one (`Call.beta`).
+    """
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()

@@ -68,6 +68,13 @@ class Call:
     def version(self) -> str:
         return self.headers.get("anthropic-version", "")
 
+    @property
+    def beta(self) -> bool:
+        """A call on the beta namespace, whose types may carry extra fields: SDKs before 2.3 add
+        `?beta=true` to every `client.beta.*` call; later ones send the `anthropic-beta` header
+        when betas are named (their beta types parse the GA shapes too: the extra fields are optional)."""
+        return "true" in self.query.get("beta", []) or "anthropic-beta" in self.headers
+
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[0] if values else None

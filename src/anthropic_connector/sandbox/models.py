@@ -3,18 +3,41 @@
 Active ids follow the SDK's `anthropic/types/model_param.py` (SDK 2.14.0). Retired ids and dates
 follow Anthropic's model-deprecations page; the real API keeps retired models in `GET /v1/models`
 (with `lifecycle: "retired"`, listed only on request) and fails inference on them with
-404 `not_found_error` "model: <id>". Release dates of the newest models are sandbox
-approximations, not documented values.
+404 `not_found_error` "model: <id>". Release dates of the newest models, token limits and
+capabilities are sandbox approximations, not documented values: a capability arrives with the
+first model released on or after the day it launched (`Since`), so every model answers with the
+full `ModelCapabilities` object the SDK types, and the answers stay consistent across the catalogue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import pages
-from .call import Call, Route, json_reply, not_found
+from .call import ApiError, Call, Route, json_reply, not_found
 from .options import SandboxOptions
 from .stream import Reply
+
+LIFECYCLES = ("active", "deprecated", "retired")
+
+
+class Since:
+    """Release days from which a capability is on (ISO dates compare as strings)."""
+
+    CLAUDE_2_1 = "2023-11-21"  # 200k context
+    CLAUDE_3 = "2024-02-29"  # images, batches
+    SONNET_3_5 = "2024-06-20"  # citations, 8k output
+    SONNET_3_5_NEW = "2024-10-22"  # PDFs, server tools
+    SONNET_3_7 = "2025-02-24"  # extended thinking, 64k output
+    CLAUDE_4 = "2025-05-22"  # context management
+    OPUS_4_1 = "2025-08-05"  # structured outputs
+    SONNET_4_5 = "2025-09-29"  # programmatic tool calling
+    OPUS_4_5 = "2025-11-24"  # effort
+    OPUS_4_6 = "2026-02-05"  # adaptive thinking, compaction, max effort, 1M context, 128k output
+    OPUS_4_7 = "2026-04-16"  # xhigh effort
+    CLAUDE_5 = "2026-06-01"  # thinking between tools
 
 
 def _stamp(day: str | None) -> str | None:
@@ -40,9 +63,10 @@ class Model:
         """Every dated retirement in this catalogue is already past."""
         return self.retires is not None
 
-    def info(self) -> dict[str, object]:
-        """The `ModelInfo` JSON object."""
-        return {
+    def info(self, beta: bool = False) -> dict[str, Any]:
+        """The `ModelInfo` JSON object; `BetaModelInfo` adds `allowed_fallback_models` and a
+        `compaction` capability."""
+        found: dict[str, Any] = {
             "type": "model",
             "id": self.id,
             "display_name": self.display_name,
@@ -51,7 +75,45 @@ class Model:
             "deprecated_at": _stamp(self.deprecated),
             "retires_at": _stamp(self.retires),
             "line": self.line,
+            "max_input_tokens": 1_000_000 if self.since(Since.OPUS_4_6) else 200_000 if self.since(Since.CLAUDE_2_1) else 100_000,
+            "max_tokens": next(n for day, n in _MAX_TOKENS if self.since(day)),
+            "capabilities": self.capabilities(beta),
         }
+        if beta:  # a retired model is no fallback, nor has any; a line falls back on its other models
+            same_line = [m.id for m in ORDERED if m.line == self.line and m is not self and not m.retired]
+            found["allowed_fallback_models"] = same_line if self.line and not self.retired else []
+        return found
+
+    def since(self, day: str) -> bool:
+        return self.created >= day
+
+    def capabilities(self, beta: bool) -> dict[str, Any]:
+        """The `ModelCapabilities` object: every known key, each a `{"supported": bool}`."""
+        on: Callable[[str], dict[str, bool]] = lambda day: {"supported": self.since(day)}  # noqa: E731
+        thinking = {"adaptive": on(Since.OPUS_4_6), "between_tools": on(Since.CLAUDE_5), "disabled": {"supported": True}, "enabled": on(Since.SONNET_3_7)}
+        found = {
+            "batch": on(Since.CLAUDE_3),
+            "citations": on(Since.SONNET_3_5),
+            "code_execution": on(Since.SONNET_4_5),
+            "context_management": _group(clear_thinking_20251015=on(Since.CLAUDE_4), clear_tool_uses_20250919=on(Since.CLAUDE_4), compact_20260112=on(Since.OPUS_4_6)),
+            "effort": _group(low=on(Since.OPUS_4_5), medium=on(Since.OPUS_4_5), high=on(Since.OPUS_4_5), max=on(Since.OPUS_4_6), xhigh=on(Since.OPUS_4_7)),
+            "image_input": on(Since.CLAUDE_3),
+            "pdf_input": on(Since.SONNET_3_5_NEW),
+            "server_tools": _group(code_execution=on(Since.SONNET_3_5_NEW), web_search=on(Since.SONNET_3_5_NEW)),
+            "structured_outputs": on(Since.OPUS_4_1),
+            "thinking": {"supported": self.since(Since.SONNET_3_7), "types": thinking},
+        }
+        if beta:
+            found["compaction"] = _group(summarize=on(Since.OPUS_4_6))
+        return found
+
+
+_MAX_TOKENS = ((Since.OPUS_4_6, 128_000), (Since.SONNET_3_7, 64_000), (Since.SONNET_3_5, 8_192), ("", 4_096))
+
+
+def _group(**members: dict[str, bool]) -> dict[str, Any]:
+    """A capability with parts (effort levels, server tools...): supported when any part is."""
+    return {"supported": any(m["supported"] for m in members.values()), **members}
 
 
 ACTIVE = (
@@ -127,11 +189,14 @@ class Models:
 
     def list_models(self, call: Call) -> Reply:
         wanted = set(call.args("lifecycle"))
+        if not wanted <= set(LIFECYCLES):
+            raise ApiError(400, f"lifecycle: Input should be {', '.join(map(repr, LIFECYCLES))}")
         items = [m for m in ORDERED if m.lifecycle in (wanted or {"active", "deprecated"})]
-        return json_reply(call, pages.by_id(call, items, Model.info))
+        render = lambda m: m.info(call.beta)  # noqa: E731
+        return json_reply(call, pages.by_id(call, items, render))
 
     def get_model(self, call: Call, name: str) -> Reply:
         model = lookup(name)
         if model is None:
             raise not_found("model", name)
-        return json_reply(call, model.info())
+        return json_reply(call, model.info(call.beta))
