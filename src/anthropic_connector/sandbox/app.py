@@ -1,9 +1,9 @@
 """The emulator core: one request in, one `Reply` out — routing, auth, versions, errors, faults.
 
-The endpoints live in route modules (`inference`, `models`); `Sandbox`
+The endpoints live in route modules (`inference`, `models`, `batches`); `Sandbox`
 matches a request to one of them and keeps the state a test needs to see (the requests it
 received, fault counters). Inference is a pure function of the request, so the same request gets
-the same body.
+the same body; batches are state the API itself keeps, held in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx2
 
 from . import replies
+from .batches import Batches
 from .call import ApiError, Call, Route, error_reply
 from .faults import Fault, FaultPlan
 from .inference import Inference
@@ -57,7 +58,8 @@ class Sandbox:
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._faults = FaultPlan(self.options.faults)
-        routes = Inference(self.options).routes() + Models(self.options).routes()
+        inference = Inference(self.options)
+        routes = inference.routes() + Models(self.options).routes() + Batches(self.options, inference.message).routes()
         self._routes = [(re.compile(re.sub(r"\{\w+\}", "([^/]+)", r.pattern) + "$"), r) for r in routes]
 
     def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -83,9 +85,13 @@ class Sandbox:
         reply.delay = self.options.latency
         return _apply(fault, reply, call) if fault else reply
 
+    def _limit(self, route: Route | None) -> int:
+        """The route's own limit (Batches 256 MB), else the Messages API's."""
+        return route.max_body if route and route.max_body else self.options.max_body_bytes
+
     def _dispatch(self, method: str, call: Call) -> Reply:
         route, params = self._match(method, call.path)
-        if len(call.body) > self.options.max_body_bytes:
+        if len(call.body) > self._limit(route):
             raise ApiError(413, FAULT_MESSAGES[413])
         if route is None:
             raise ApiError(404, "Not Found")

@@ -50,6 +50,7 @@ class Route:
     method: str
     pattern: str
     handler: Callable[..., Reply]
+    max_body: int | None = None  # None: SandboxOptions.max_body_bytes, the Messages API's limit
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class Call:
         when betas are named (their beta types parse the GA shapes too: the extra fields are optional)."""
         return "true" in self.query.get("beta", []) or "anthropic-beta" in self.headers
 
+    @property
+    def origin(self) -> str:
+        """Where the client reached the sandbox, for absolute URLs such as a batch's `results_url`."""
+        return f"http://{self.headers['host']}" if self.headers.get("host") else ""
+
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[0] if values else None
@@ -92,6 +98,11 @@ class Call:
         if not isinstance(data, dict):
             raise ApiError(400, "Request body must be a JSON object")
         return data
+
+
+def stamp(seconds: float) -> str:
+    """RFC 3339 in UTC with microseconds, as the API writes `created_at` and friends."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def headers(call: Call, content_type: str) -> list[tuple[str, str]]:

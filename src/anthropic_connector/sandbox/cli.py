@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--retired-models", choices=("serve", "reject"), default="serve",
         help="serve retired models (default) or answer 404 like the real API",
     )
+    parser.add_argument(
+        "--batch-seconds", type=float, default=1.0, metavar="S",
+        help="how long a message batch processes before it ends (default: 1; 0 ends it at once)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -39,6 +43,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         faults=tuple(args.fault),
         canned=load_canned(args.canned) if args.canned else {},
         retired_models=args.retired_models,
+        batch_seconds=args.batch_seconds,
     )
 
 

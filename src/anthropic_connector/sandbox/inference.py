@@ -1,4 +1,8 @@
 """The inference endpoints: Messages (plain and SSE), Token Counting and legacy Text Completions.
+
+`Inference.message` is the one place a Messages body becomes a reply: `POST /v1/messages` wraps
+it, and a message batch runs each request's params through it, so a batch result is exactly what
+the endpoint would have answered.
 """
 
 from __future__ import annotations

@@ -27,14 +27,17 @@ class SandboxOptions:
     canned: dict[str, str] = field(default_factory=dict)
     retired_models: Literal["serve", "reject"] = "serve"
     max_body_bytes: int = MAX_BODY_BYTES
+    batch_seconds: float = 1.0
+    """How long a message batch stays `in_progress` (its requests end one by one over it); 0 ends it at once."""
     clock: Callable[[], float] = time.time
-    """Seconds since the epoch, for every time the sandbox tells; tests inject their own."""
+    """Seconds since the epoch, for every time the sandbox tells; tests inject their own, so that a
+    batch ends or a file expires without anyone sleeping."""
 
     def __post_init__(self) -> None:
         if self.retired_models not in ("serve", "reject"):
             raise ValueError(f"retired_models must be 'serve' or 'reject', not {self.retired_models!r}")
-        if self.latency < 0:
-            raise ValueError("latency must be >= 0")
+        if self.latency < 0 or self.batch_seconds < 0:
+            raise ValueError("latency and batch_seconds must be >= 0")
         object.__setattr__(self, "faults", tuple(self.faults))
 
 
