@@ -1,4 +1,4 @@
-"""The sandbox's data plane (models, message batches), driven by the official
+"""The sandbox's data plane (models, message batches, files), driven by the official
 `anthropic` SDK on a real socket, sync and async, with strict response validation on.
 
 Time comes from an injected clock, so a batch ends when the test says so, without sleeping.
@@ -13,8 +13,8 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
-from anthropic.types import ModelInfo
-from anthropic.types.beta import BetaModelInfo
+from anthropic.types import FileExpiredError, ModelInfo, StorageQuotaExceededError
+from anthropic.types.beta import BetaFileMetadata, BetaModelInfo
 from anthropic.types.beta.messages import BetaMessageBatch
 
 from anthropic_connector import sandbox
@@ -22,6 +22,7 @@ from anthropic_connector.sandbox import SandboxOptions
 
 MODEL = "claude-sonnet-4-6"
 DAY = 24 * 3600.0
+EVERY_BYTE = bytes(range(256)) * 3 + b"\r\n--boundary\r\n\r\n" + bytes(range(255, -1, -1))
 
 
 class Clock:
@@ -211,3 +212,104 @@ def test_batch_create_refuses_a_malformed_body(server: sandbox.SandboxServer, bo
     with sdk(server) as client, pytest.raises(anthropic.BadRequestError) as refused:
         client.post("/v1/messages/batches", body=body, cast_to=httpx2.Response)
     assert refused.value.body["error"]["type"] == "invalid_request_error"
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def test_files_round_trip_every_byte_list_delete_then_404(server: sandbox.SandboxServer) -> None:
+    with sdk(server) as client:
+        binary = client.files.upload(file=("every byte.bin", EVERY_BYTE, "application/octet-stream"))
+        text = client.files.upload(file=("notes/été.txt", "héllo\n".encode(), "text/plain"))
+        nameless = client.files.upload(file=b"%PDF-1.4 sandbox")
+        assert binary.id.startswith("file_") and binary.size_bytes == len(EVERY_BYTE) and binary.downloadable
+        assert (text.filename, text.mime_type) == ("été.txt", "text/plain")
+        assert (nameless.filename, nameless.mime_type) == ("unnamed.bin", "application/octet-stream")  # no name sent
+        download = client.files.download(binary.id)
+        assert download.read() == EVERY_BYTE and download.headers["content-type"] == "application/octet-stream"
+        named = client.files.with_raw_response.download(text.id)
+        assert "filename*=UTF-8''%C3%A9t%C3%A9.txt" in named.headers["content-disposition"]
+        assert client.files.retrieve_metadata(text.id) == text
+        assert [f.id for f in client.files.list(limit=1)] == [nameless.id, text.id, binary.id]
+        assert [f.id for f in client.files.list(ids=[binary.id, "file_gone", binary.id]).data] == [binary.id]
+        assert client.files.delete(text.id).model_dump() == {"id": text.id, "type": "file_deleted"}
+        for call in (client.files.retrieve_metadata, client.files.download, client.files.delete):
+            with pytest.raises(anthropic.NotFoundError):
+                call(text.id)
+        beta = client.beta.files.list(betas=["files-api-2025-04-14"]).data
+        assert all(isinstance(f, BetaFileMetadata) for f in beta) and [f.id for f in beta] == [nameless.id, binary.id]
+
+
+def test_files_async_upload_and_download() -> None:
+    async def scenario(server: sandbox.SandboxServer) -> None:
+        async with async_sdk(server) as client:
+            uploaded = await client.files.upload(file=("b.bin", EVERY_BYTE, "image/png"))
+            assert await (await client.files.download(uploaded.id)).read() == EVERY_BYTE
+            assert [f.id async for f in client.files.list()] == [uploaded.id]
+
+    with sandbox.serve() as server:
+        asyncio.run(scenario(server))
+
+
+def test_storage_is_bounded_and_freed_by_delete(clock: Clock) -> None:
+    with serve(clock, max_storage_bytes=1000) as server, sdk(server) as client:
+        first = client.files.upload(file=("a", b"a" * 600, "text/plain"))
+        with pytest.raises(StorageQuotaExceededError) as full:
+            client.files.upload(file=("b", b"b" * 600, "text/plain"))
+        assert full.value.status_code == 400 and full.value.error_code == "storage_quota_exceeded"
+        client.files.delete(first.id)
+        assert client.files.upload(file=("b", b"b" * 600, "text/plain")).size_bytes == 600
+
+
+def test_a_file_expires(server: sandbox.SandboxServer, clock: Clock) -> None:
+    with sdk(server) as client:
+        uploaded = client.files.upload(file=("a.txt", b"soon gone", "text/plain"), expires_in_seconds=3600)
+        assert uploaded.expires_at and uploaded.expires_at.timestamp() == clock.now + 3600
+        assert client.files.download(uploaded.id).read() == b"soon gone"
+        clock.now += 3600
+        with pytest.raises(FileExpiredError):
+            client.files.download(uploaded.id)
+        for seconds in (59, 7_776_001):
+            with pytest.raises(anthropic.BadRequestError):
+                client.files.upload(file=("a.txt", b"x", "text/plain"), expires_in_seconds=seconds)
+
+
+def test_a_content_block_can_name_an_uploaded_file(server: sandbox.SandboxServer) -> None:
+    with sdk(server) as client:
+        pdf = client.files.upload(file=("a.pdf", b"%PDF-1.4", "application/pdf"))
+
+        def ask(file_id: str, kind: str = "document") -> anthropic.types.Message:
+            block = {"type": kind, "source": {"type": "file", "file_id": file_id}}
+            return client.messages.create(**params("x", messages=[{"role": "user", "content": [block]}]))
+
+        assert ask(pdf.id).content
+        with pytest.raises(anthropic.NotFoundError):
+            ask("file_unknown")
+        with pytest.raises(anthropic.BadRequestError):
+            ask(pdf.id, "image")  # a PDF is no image
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"file": "x"}'),
+        ("multipart/form-data", b"no boundary"),
+        ("multipart/form-data; boundary=zz", b"garbage without any boundary"),
+        ("multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--zz--\r\n'),
+        ("multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx\r\n--zz\r\nContent-Disposition: form-data; name="expires_in_seconds"\r\n\r\nsoon\r\n--zz--\r\n'),
+    ],
+)
+def test_upload_refuses_a_malformed_form(server: sandbox.SandboxServer, content_type: str, body: bytes) -> None:
+    with raw(server) as http:
+        answer = http.post("/v1/files", content=body, headers={"content-type": content_type})
+    assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_unknown_ids_are_the_apis_404(server: sandbox.SandboxServer) -> None:
+    with sdk(server) as client:
+        for call in (client.models.retrieve, client.messages.batches.retrieve, client.files.retrieve_metadata, client.beta.files.download):
+            with pytest.raises(anthropic.NotFoundError) as missing:
+                call("nothing_here")
+            assert missing.value.body["error"]["type"] == "not_found_error"
+        with pytest.raises(anthropic.BadRequestError):
+            client.files.list(page="page_not_hex")

@@ -1,9 +1,9 @@
 """The emulator core: one request in, one `Reply` out — routing, auth, versions, errors, faults.
 
-The endpoints live in route modules (`inference`, `models`, `batches`); `Sandbox`
+The endpoints live in route modules (`inference`, `models`, `batches`, `files`); `Sandbox`
 matches a request to one of them and keeps the state a test needs to see (the requests it
 received, fault counters). Inference is a pure function of the request, so the same request gets
-the same body; batches are state the API itself keeps, held in memory.
+the same body; batches and files are the state the API itself keeps, held in memory.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from . import replies
 from .batches import Batches
 from .call import ApiError, Call, Route, error_reply
 from .faults import Fault, FaultPlan
+from .files import Files
 from .inference import Inference
 from .models import Models
 from .options import API_VERSIONS, SandboxOptions
@@ -58,8 +59,9 @@ class Sandbox:
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._faults = FaultPlan(self.options.faults)
-        inference = Inference(self.options)
-        routes = inference.routes() + Models(self.options).routes() + Batches(self.options, inference.message).routes()
+        files = Files(self.options)
+        inference = Inference(self.options, files.check_source)
+        routes = inference.routes() + Models(self.options).routes() + Batches(self.options, inference.message).routes() + files.routes()
         self._routes = [(re.compile(re.sub(r"\{\w+\}", "([^/]+)", r.pattern) + "$"), r) for r in routes]
 
     def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -86,7 +88,7 @@ class Sandbox:
         return _apply(fault, reply, call) if fault else reply
 
     def _limit(self, route: Route | None) -> int:
-        """The route's own limit (Batches 256 MB), else the Messages API's."""
+        """The route's own limit (Batches 256 MB, Files 500 MB), else the Messages API's."""
         return route.max_body if route and route.max_body else self.options.max_body_bytes
 
     def _dispatch(self, method: str, call: Call) -> Reply:

@@ -7,7 +7,7 @@ import sys
 import threading
 
 from .faults import parse
-from .options import SandboxOptions, load_canned
+from .options import MAX_STORAGE_BYTES, SandboxOptions, load_canned
 from .server import SandboxServer
 
 
@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-seconds", type=float, default=1.0, metavar="S",
         help="how long a message batch processes before it ends (default: 1; 0 ends it at once)",
     )
+    parser.add_argument(
+        "--max-storage-bytes", type=int, default=MAX_STORAGE_BYTES, metavar="N",
+        help=f"total size of uploaded files kept in memory (default: {MAX_STORAGE_BYTES})",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -44,6 +48,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         canned=load_canned(args.canned) if args.canned else {},
         retired_models=args.retired_models,
         batch_seconds=args.batch_seconds,
+        max_storage_bytes=args.max_storage_bytes,
     )
 
 

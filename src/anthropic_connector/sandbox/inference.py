@@ -8,6 +8,7 @@ the endpoint would have answered.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from . import replies, validate
@@ -16,11 +17,16 @@ from .models import Model, lookup
 from .options import SandboxOptions
 from .stream import Reply
 
-class Inference:
-    """The three inference routes, sharing the options."""
+FileCheck = Callable[[str, str, str], None]
+"""`(file_id, block type, where)`: raises the API's error when a content block names a file it cannot read."""
 
-    def __init__(self, options: SandboxOptions) -> None:
+
+class Inference:
+    """The three inference routes, sharing the options and the file store's check."""
+
+    def __init__(self, options: SandboxOptions, check_file: FileCheck) -> None:
         self.options = options
+        self._check_file = check_file
 
     def routes(self) -> list[Route]:
         return [
@@ -103,6 +109,8 @@ class Inference:
         """The body's model once the body is acceptable; raises the error the real API would give."""
         if problem:
             raise ApiError(400, problem)
+        if not legacy_api:
+            self._check_file_sources(body["messages"])
         name = body["model"]
         model = lookup(name)
         if model is None or (model.retired and self.options.retired_models == "reject"):
@@ -110,6 +118,18 @@ class Inference:
         if legacy_api and not model.completions:
             raise ApiError(400, f'"{name}" is not supported on this API. Please use the Messages API instead.')
         return model
+
+    def _check_file_sources(self, msgs: list[dict[str, Any]]) -> None:
+        """A document or image block may name an uploaded file: `{"type": "file", "file_id": ...}`."""
+        for i, message in enumerate(msgs):
+            blocks = message["content"] if isinstance(message["content"], list) else []
+            for j, block in enumerate(blocks):
+                source = block.get("source")
+                if block["type"] in ("document", "image") and isinstance(source, dict) and source.get("type") == "file":
+                    where = f"messages.{i}.content.{j}.source.file_id"
+                    if not isinstance(source.get("file_id"), str):
+                        raise ApiError(400, f"{where}: Field required")
+                    self._check_file(source["file_id"], block["type"], where)
 
     def _canned(self, prompt: str, name: str, model: Model) -> str | None:
         canned = self.options.canned

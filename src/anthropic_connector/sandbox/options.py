@@ -15,6 +15,9 @@ API_VERSIONS = ("2023-06-01", "2026-10-21")
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """The Messages and Token Counting APIs answer 413 above 32 MB (docs: API errors, request size limits)."""
 
+MAX_STORAGE_BYTES = 256 * 1024 * 1024
+"""What the sandbox keeps of uploaded files at most, in memory; the API's own quota is per organization."""
+
 
 @dataclass(frozen=True)
 class SandboxOptions:
@@ -29,6 +32,7 @@ class SandboxOptions:
     max_body_bytes: int = MAX_BODY_BYTES
     batch_seconds: float = 1.0
     """How long a message batch stays `in_progress` (its requests end one by one over it); 0 ends it at once."""
+    max_storage_bytes: int = MAX_STORAGE_BYTES
     clock: Callable[[], float] = time.time
     """Seconds since the epoch, for every time the sandbox tells; tests inject their own, so that a
     batch ends or a file expires without anyone sleeping."""
@@ -38,6 +42,8 @@ class SandboxOptions:
             raise ValueError(f"retired_models must be 'serve' or 'reject', not {self.retired_models!r}")
         if self.latency < 0 or self.batch_seconds < 0:
             raise ValueError("latency and batch_seconds must be >= 0")
+        if self.max_storage_bytes < 0:
+            raise ValueError("max_storage_bytes must be >= 0")
         object.__setattr__(self, "faults", tuple(self.faults))
 
 
