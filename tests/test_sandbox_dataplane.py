@@ -7,6 +7,8 @@ Time comes from an injected clock, so a batch ends when the test says so, withou
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -303,6 +305,17 @@ def test_upload_refuses_a_malformed_form(server: sandbox.SandboxServer, content_
     with raw(server) as http:
         answer = http.post("/v1/files", content=body, headers={"content-type": content_type})
     assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_the_socket_server_reads_chunked_bodies_and_refuses_bad_lengths(server: sandbox.SandboxServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    head = "POST /v1/messages/count_tokens HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n"
+    body = json.dumps(params("hi")).encode()
+    chunked = head.encode() + b"transfer-encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    for request, status in ((chunked, b" 200 "), (head.encode() + b"content-length: ten\r\n\r\n", b" 400 ")):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(request)
+            assert status in sock.recv(200).split(b"\r\n")[0]
 
 
 def test_unknown_ids_are_the_apis_404(server: sandbox.SandboxServer) -> None:

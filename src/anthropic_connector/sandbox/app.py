@@ -64,15 +64,17 @@ class Sandbox:
         routes = inference.routes() + Models(self.options).routes() + Batches(self.options, inference.message).routes() + files.routes()
         self._routes = [(re.compile(re.sub(r"\{\w+\}", "([^/]+)", r.pattern) + "$"), r) for r in routes]
 
-    def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        """Answer one HTTP request; `target` is the path with its query string."""
+    def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> Reply:
+        """Answer one HTTP request; `target` is the path with its query string, and `body` is None
+        when the server could not make out where the body ends."""
         headers = {k.lower(): v for k, v in headers.items()}
         url = urlsplit(target)
+        data = body or b""
         with self._lock:
-            self.requests.append(Recorded(method, url.path, headers, body))
+            self.requests.append(Recorded(method, url.path, headers, data))
             number = len(self.requests)
-        rid = "req_" + replies.digest(number, method, target, body.decode("latin-1"))[:24]
-        call = Call(rid, number, url.path, parse_qs(url.query), headers, body, self.options.clock())
+        rid = "req_" + replies.digest(number, method, target, data.decode("latin-1"))[:24]
+        call = Call(rid, number, url.path, parse_qs(url.query), headers, data, self.options.clock())
         try:
             fault = self._faults.pick(headers.get("x-sandbox-fault"))
         except ValueError as exc:
@@ -81,17 +83,23 @@ class Sandbox:
             if fault and (fault.status or fault.drop == "start"):
                 status = fault.status or 500
                 raise ApiError(status, FAULT_MESSAGES.get(status, "Error"))
-            reply = self._dispatch(method, call)
+            reply = self._dispatch(method, call, body)
         except ApiError as error:
             reply = error_reply(call, error)
         reply.delay = self.options.latency
         return _apply(fault, reply, call) if fault else reply
 
+    def body_limit(self, method: str, target: str) -> int:
+        """The most bytes a request body may have, so that a server need not read more."""
+        return self._limit(self._match(method, urlsplit(target).path)[0])
+
     def _limit(self, route: Route | None) -> int:
         """The route's own limit (Batches 256 MB, Files 500 MB), else the Messages API's."""
         return route.max_body if route and route.max_body else self.options.max_body_bytes
 
-    def _dispatch(self, method: str, call: Call) -> Reply:
+    def _dispatch(self, method: str, call: Call, body: bytes | None) -> Reply:
+        if body is None:
+            raise ApiError(400, "The request body could not be read: its content-length or chunked framing is malformed")
         route, params = self._match(method, call.path)
         if len(call.body) > self._limit(route):
             raise ApiError(413, FAULT_MESSAGES[413])

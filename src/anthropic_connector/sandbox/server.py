@@ -7,6 +7,7 @@ Streams go out chunked, one chunk per SSE event, so a `cut` ends the stream clea
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,8 +34,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _exchange(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._body()
+        self.close_connection = self.close_connection or body is None  # where the next request starts is unknown
         reply = self.server.sandbox.respond(self.command, self.path, dict(self.headers.items()), body)
         if reply.delay:
             time.sleep(reply.delay)
@@ -52,6 +53,34 @@ class _Handler(BaseHTTPRequestHandler):
             return self._hang_up()
         if reply.streaming:
             self.wfile.write(b"0\r\n\r\n")
+
+    def _body(self) -> bytes | None:
+        """The request body, read to one byte past the route's limit at most so that an oversized
+        upload costs bounded memory and still gets its 413; None when the framing is unreadable."""
+        cap = self.server.sandbox.body_limit(self.command, self.path) + 1
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            return self._chunked(cap)
+        length = self.headers.get("content-length") or "0"
+        if not length.isdigit():
+            return None
+        if int(length) >= cap:
+            self.close_connection = True  # the rest of the body is never read
+        return self.rfile.read(min(int(length), cap))
+
+    def _chunked(self, cap: int) -> bytes | None:
+        body = bytearray()
+        while len(body) < cap:
+            size = self.rfile.readline(1024).split(b";")[0].strip()
+            if not size or any(c not in b"0123456789abcdefABCDEF" for c in size):
+                return None
+            if int(size, 16) == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):  # trailers
+                    pass
+                return bytes(body)
+            body += self.rfile.read(min(int(size, 16), cap - len(body)))
+            self.rfile.readline(1024)
+        self.close_connection = True
+        return bytes(body)
 
     def _hang_up(self) -> None:
         """Close the TCP connection now, mid-exchange, like a crashed upstream."""
@@ -74,6 +103,11 @@ class _HTTPServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets a kept-alive connection is no error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conn_lock:
