@@ -500,7 +500,11 @@ def test_cli_arguments(tmp_path) -> None:  # type: ignore[no-untyped-def]
     options = sandbox.cli.options_from_args(args)
     assert options.api_key == "k" and options.faults == ("529;times=2",) and options.canned == {"Hi": "Hello!"}
     assert options.retired_models == "reject"
+    assert (options.batch_seconds, options.max_storage_bytes, options.any_id) == (1.0, 256 * 1024 * 1024, False)
+    data_plane = sandbox.cli.options_from_args(parser.parse_args(["--batch-seconds", "0", "--max-storage-bytes", "10", "--any-id"]))
+    assert (data_plane.batch_seconds, data_plane.max_storage_bytes, data_plane.any_id) == (0.0, 10, True)
     assert sandbox.run_from_args(parser.parse_args(["--fault", "bogus"])) == 2
+    assert sandbox.run_from_args(parser.parse_args(["--batch-seconds", "-1"])) == 2
 
 
 def test_cli_serves_until_interrupted() -> None:

@@ -1,4 +1,4 @@
-"""The sandbox's data plane (models, message batches, files), driven by the official
+"""The sandbox's data plane (models, message batches, files, `--any-id`), driven by the official
 `anthropic` SDK on a real socket, sync and async, with strict response validation on.
 
 Time comes from an injected clock, so a batch ends when the test says so, without sleeping.
@@ -18,6 +18,7 @@ import pytest
 from anthropic.types import FileExpiredError, ModelInfo, StorageQuotaExceededError
 from anthropic.types.beta import BetaFileMetadata, BetaModelInfo
 from anthropic.types.beta.messages import BetaMessageBatch
+from anthropic.types.messages import MessageBatch, MessageBatchIndividualResponse
 
 from anthropic_connector import sandbox
 from anthropic_connector.sandbox import SandboxOptions
@@ -316,6 +317,29 @@ def test_the_socket_server_reads_chunked_bodies_and_refuses_bad_lengths(server: 
         with socket.create_connection((host, int(port)), timeout=5) as sock:
             sock.sendall(request)
             assert status in sock.recv(200).split(b"\r\n")[0]
+
+
+# -- --any-id --------------------------------------------------------------------------------
+
+
+def test_any_id_answers_every_id_and_cursor_with_objects_of_the_right_type(clock: Clock) -> None:
+    with serve(clock, any_id=True) as server, sdk(server) as client:
+        assert client.models.retrieve("claude-from-the-future").id == "claude-from-the-future"
+        assert client.messages.create(**params("hi", model="claude-from-the-future")).content
+        assert isinstance(client.models.list(after_id="nowhere", before_id="nowhere"), anthropic.pagination.SyncPage)
+        batch = client.messages.batches.retrieve("msgbatch_planned")
+        assert isinstance(batch, MessageBatch) and batch.processing_status == "ended" and batch.results_url
+        lines = list(client.messages.batches.results("msgbatch_planned"))
+        assert isinstance(lines[0], MessageBatchIndividualResponse) and lines[0].result.type == "succeeded"
+        assert client.messages.batches.cancel("msgbatch_planned").processing_status == "canceling"
+        assert client.messages.batches.delete("msgbatch_planned").type == "message_batch_deleted"
+        planned = client.files.retrieve_metadata("file_planned")
+        assert planned.id == "file_planned" and client.files.download("file_planned").read()
+        assert [f.id for f in client.files.list(ids=["file_a", "file_b"], limit=5, page="page_zz").data] == ["file_a", "file_b"]
+        assert client.files.list(page="anything").next_page is None
+        assert client.files.delete("file_planned").id == "file_planned"
+        block = {"type": "document", "source": {"type": "file", "file_id": "file_planned"}}
+        assert client.messages.create(**params("x", messages=[{"role": "user", "content": [block]}])).content
 
 
 def test_unknown_ids_are_the_apis_404(server: sandbox.SandboxServer) -> None:

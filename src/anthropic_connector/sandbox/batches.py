@@ -20,6 +20,7 @@ from typing import Any
 
 from . import pages, replies
 from .call import ApiError, Call, Route, content, json_reply, not_found, stamp
+from .models import ORDERED
 from .options import SandboxOptions
 from .stream import Reply
 
@@ -110,14 +111,14 @@ class Batches:
         with self._lock:
             newest_first = list(reversed(self._batches.values()))
         render = lambda b: b.view(call.now, call.origin)  # noqa: E731
-        return json_reply(call, pages.by_id(call, newest_first, render))
+        return json_reply(call, pages.by_id(call, newest_first, render, any_id=self.options.any_id))
 
     def retrieve(self, call: Call, batch_id: str) -> Reply:
-        return json_reply(call, self._find(batch_id).view(call.now, call.origin))
+        return json_reply(call, self._find(call, batch_id).view(call.now, call.origin))
 
     def cancel(self, call: Call, batch_id: str) -> Reply:
         with self._lock:
-            batch = self._find(batch_id)
+            batch = self._find(call, batch_id, running=True)
             if call.now >= batch.end:
                 raise ApiError(400, f"message_batch: {batch_id} has already ended and cannot be canceled")
             if batch.cancel_at is None:
@@ -126,14 +127,14 @@ class Batches:
 
     def delete(self, call: Call, batch_id: str) -> Reply:
         with self._lock:
-            batch = self._find(batch_id)
+            batch = self._find(call, batch_id)
             if call.now < batch.end:
                 raise ApiError(400, f"message_batch: {batch_id} is still processing; cancel it and let it end before deleting it")
             self._batches.pop(batch_id, None)
         return json_reply(call, {"id": batch_id, "type": "message_batch_deleted"})
 
     def results(self, call: Call, batch_id: str) -> Reply:
-        batch = self._find(batch_id)
+        batch = self._find(call, batch_id)
         if call.now < batch.end:
             raise ApiError(400, f"message_batch: {batch_id} has not ended yet; its results are available once processing_status is 'ended'")
         if call.now >= batch.created + ARCHIVED_AFTER:
@@ -156,11 +157,16 @@ class Batches:
         except ApiError as error:
             return {"type": "errored", "error": error.body("req_" + replies.digest(batch_id, custom_id)[:24])}
 
-    def _find(self, batch_id: str) -> Batch:
+    def _find(self, call: Call, batch_id: str, *, running: bool = False) -> Batch:
+        """The batch, or with `--any-id` a generated one (ended, or still running for a cancel)."""
         found = self._batches.get(batch_id)
-        if found is None:
+        if found is not None:
+            return found
+        if not self.options.any_id:
             raise not_found("message_batch", batch_id)
-        return found
+        params = {"model": ORDERED[0].id, "max_tokens": 256, "messages": [{"role": "user", "content": "Hello"}]}
+        outcomes = [("request-1", self._outcome(batch_id, "request-1", params, call.version))]
+        return Batch(batch_id, call.now, outcomes, [call.now + 1.0 if running else call.now])
 
 
 def _requests(body: dict[str, Any]) -> list[dict[str, Any]]:

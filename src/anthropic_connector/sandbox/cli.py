@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-storage-bytes", type=int, default=MAX_STORAGE_BYTES, metavar="N",
         help=f"total size of uploaded files kept in memory (default: {MAX_STORAGE_BYTES})",
     )
+    parser.add_argument(
+        "--any-id", action="store_true",
+        help="answer any unknown id or cursor with a generated object, like a contract mock server",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -49,6 +53,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         retired_models=args.retired_models,
         batch_seconds=args.batch_seconds,
         max_storage_bytes=args.max_storage_bytes,
+        any_id=args.any_id,
     )
 
 

@@ -113,11 +113,11 @@ class Files:
         """A `PageCursor` page: `data` and an opaque `next_page`, or only the files in `ids`."""
         ids = list(dict.fromkeys(call.args("ids")))
         if ids:
-            if call.arg("page") or call.arg("limit"):
+            if (call.arg("page") or call.arg("limit")) and not self.options.any_id:
                 raise ApiError(400, "ids: cannot be combined with page or limit")
             if len(ids) > MAX_IDS:
                 raise ApiError(400, f"ids: at most {MAX_IDS} ids")
-            found = [self._files[i] for i in ids if i in self._files]
+            found = [self._get(call.now, i) for i in ids if i in self._files or self.options.any_id]
             return json_reply(call, {"data": [f.metadata(call.beta) for f in found], "next_page": None})
         size = pages.limit(call)
         after = self._cursor(call.arg("page"))
@@ -130,7 +130,7 @@ class Files:
         return json_reply(call, {"data": [f.metadata(call.beta) for f in page], "next_page": next_page})
 
     def retrieve(self, call: Call, file_id: str) -> Reply:
-        return json_reply(call, self._get(file_id).metadata(call.beta))
+        return json_reply(call, self._get(call.now, file_id).metadata(call.beta))
 
     def download(self, call: Call, file_id: str) -> Reply:
         """The bytes as uploaded, with the stored type and the filename to save them under."""
@@ -140,7 +140,7 @@ class Files:
     def delete(self, call: Call, file_id: str) -> Reply:
         with self._lock:
             stored = self._files.pop(file_id, None)
-            if stored is None:
+            if stored is None and not self.options.any_id:
                 raise not_found("file", file_id)
             self._used -= len(stored.data) if stored else 0
         return json_reply(call, {"id": file_id, "type": "file_deleted"})
@@ -154,26 +154,31 @@ class Files:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _get(self, file_id: str) -> StoredFile:
+    def _get(self, now: float, file_id: str) -> StoredFile:
+        """The file, or with `--any-id` a generated text file of that id."""
         stored = self._files.get(file_id)
-        if stored is None:
+        if stored is not None:
+            return stored
+        if not self.options.any_id:
             raise not_found("file", file_id)
-        return stored
+        return StoredFile(file_id, f"{file_id}.txt", "text/plain", f"Sandbox file {file_id}\n".encode(), now, None, 0)
 
     def _readable(self, now: float, file_id: str) -> StoredFile:
         """A file whose bytes can still be read: past `expires_at` they are gone (404 file_expired)."""
-        stored = self._get(file_id)
+        stored = self._get(now, file_id)
         if stored.expires is not None and now >= stored.expires:
             raise ApiError(404, f"file: {file_id} expired at {stamp(stored.expires)}", "file_expired")
         return stored
 
     def _cursor(self, page: str | None) -> int:
-        """The position after which a page starts: everything for no cursor."""
+        """The position after which a page starts: everything for no cursor (or, with `--any-id`, an unknown one)."""
         if page is None:
             return self._seq + 1
         digits = page.removeprefix(PAGE)
         if page.startswith(PAGE) and digits and all(c in "0123456789abcdef" for c in digits):
             return int(digits, 16)
+        if self.options.any_id:
+            return self._seq + 1
         raise ApiError(400, f"page: {page!r} is not a page cursor from a previous list")
 
 

@@ -112,7 +112,7 @@ class Inference:
         if not legacy_api:
             self._check_file_sources(body["messages"])
         name = body["model"]
-        model = lookup(name)
+        model = lookup(name, any_id=self.options.any_id)
         if model is None or (model.retired and self.options.retired_models == "reject"):
             raise not_found("model", name)
         if legacy_api and not model.completions:

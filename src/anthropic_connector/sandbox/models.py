@@ -173,9 +173,11 @@ ORDERED: tuple[Model, ...] = tuple(sorted(ACTIVE + RETIRED, key=lambda m: (m.cre
 """Newest first, as `GET /v1/models` lists them."""
 
 
-def lookup(name: str) -> Model | None:
-    """Resolve an id or alias to its catalogue entry."""
-    return CATALOGUE.get(ALIASES.get(name, name))
+def lookup(name: str, *, any_id: bool = False) -> Model | None:
+    """Resolve an id or alias to its catalogue entry; with `any_id` (`--any-id`), an unknown id
+    is an active model with the newest model's abilities."""
+    found = CATALOGUE.get(ALIASES.get(name, name))
+    return found or (Model(name, name, ORDERED[0].created, None) if any_id else None)
 
 
 class Models:
@@ -193,10 +195,10 @@ class Models:
             raise ApiError(400, f"lifecycle: Input should be {', '.join(map(repr, LIFECYCLES))}")
         items = [m for m in ORDERED if m.lifecycle in (wanted or {"active", "deprecated"})]
         render = lambda m: m.info(call.beta)  # noqa: E731
-        return json_reply(call, pages.by_id(call, items, render))
+        return json_reply(call, pages.by_id(call, items, render, any_id=self.options.any_id))
 
     def get_model(self, call: Call, name: str) -> Reply:
-        model = lookup(name)
+        model = lookup(name, any_id=self.options.any_id)
         if model is None:
             raise not_found("model", name)
         return json_reply(call, model.info(call.beta))

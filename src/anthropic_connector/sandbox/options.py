@@ -33,6 +33,9 @@ class SandboxOptions:
     batch_seconds: float = 1.0
     """How long a message batch stays `in_progress` (its requests end one by one over it); 0 ends it at once."""
     max_storage_bytes: int = MAX_STORAGE_BYTES
+    any_id: bool = False
+    """Answer any unknown id or cursor with a generated object of the right type, as a contract
+    mock server does, instead of the API's 404 / 400: for designing a flow before anything exists."""
     clock: Callable[[], float] = time.time
     """Seconds since the epoch, for every time the sandbox tells; tests inject their own, so that a
     batch ends or a file expires without anyone sleeping."""

@@ -28,14 +28,17 @@ def limit(call: Call) -> int:
     return int(raw)
 
 
-def by_id(call: Call, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-    """One page of `items`, in list order, after or before the object the cursor names; an
-    unknown cursor is the API's 400."""
+def by_id(call: Call, items: Sequence[T], render: Callable[[T], dict[str, Any]], *, any_id: bool) -> dict[str, Any]:
+    """One page of `items`, in list order, after or before the object the cursor names.
+
+    An unknown cursor is the API's 400, or, with `any_id`, no cursor at all: a contract mock
+    answers any cursor, and the first page is the one a flow under design can go on from.
+    """
     size = limit(call)
     ids = [item.id for item in items]
     after, before = call.arg("after_id"), call.arg("before_id")
     for cursor in (after, before):
-        if cursor is not None and cursor not in ids:
+        if cursor is not None and cursor not in ids and not any_id:
             raise ApiError(400, f"Invalid cursor: {cursor}")
     if after in ids:
         start = ids.index(after) + 1
