@@ -17,7 +17,7 @@ $(FORMS): tests/forms/package-lock.json
 		npm ci --prefix tests/forms --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the form-generator tests will be skipped"; fi
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test sdk-suite bench clean
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -29,8 +29,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed $(FORMS)
 	$(PY) -m pytest
 
+# The official SDK's generated API tests (from its sdist) against `sandbox --any-id`; cached in .sdk-suite/.
+sdk-suite: $(VENV)/.installed
+	$(PY) scripts/sdk_suite.py
+
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .hypothesis tests/forms/node_modules
+	rm -rf $(VENV) .hypothesis tests/forms/node_modules .sdk-suite
