@@ -52,12 +52,14 @@ class Connector:
         if sandbox:
             from . import sandbox as sandbox_module
 
-            # In-process, keyless: a flow can be designed and tested before anyone has a key.
-            transport = async_transport = sandbox_module.transport(sandbox_module.SandboxOptions(check_key=False))
+            # In-process and keyless, so a flow can be designed before anyone has a key; any id
+            # is answered (a one-shot `run --sandbox get_file ...` has no earlier upload to find).
+            transport = async_transport = sandbox_module.transport(sandbox_module.SandboxOptions(check_key=False, any_id=True))
         if not (sandbox or connection.has_credential):
             raise ConfigurationError(connection.missing_credential())
         self.connection = connection
-        self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock)
+        label = "in-process sandbox: nothing leaves this process" if sandbox else None
+        self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock, label)
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
