@@ -20,11 +20,13 @@ $(FORMS): tests/forms/package-lock.json
 .PHONY: install demo test sdk-suite bench clean
 install: $(VENV)/.installed
 
+# The product page's three operations, then a taste of the data plane; all on the sandbox.
 demo: $(VENV)/.installed
-	@for op in create_completion create_message raw_http_request; do \
+	@for op in create_completion create_message raw_http_request count_tokens list_models; do \
 		echo "== $$op (samples/$$op.input.json, sandbox)"; \
 		$(CLI) run $$op samples/$$op.input.json --sandbox || exit $$?; \
 	done
+	@echo "== test-connection (sandbox)"; $(CLI) test-connection --sandbox
 
 test: $(VENV)/.installed $(FORMS)
 	$(PY) -m pytest

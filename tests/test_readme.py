@@ -35,7 +35,12 @@ def command_lines() -> list[list[str]]:
 @pytest.mark.parametrize("args", command_lines(), ids=lambda args: " ".join(args[:2]))
 def test_each_readme_command_runs(cli: Any, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     monkeypatch.chdir(REPO)
-    code, out, _ = cli(*args)
+    before = set(REPO.iterdir())
+    try:
+        code, out, _ = cli(*args)
+    finally:
+        for made in set(REPO.iterdir()) - before:  # --output results.jsonl: the example's file, not the repo's
+            made.unlink()
     assert code == 0 and out, (args, out)
 
 
@@ -46,9 +51,13 @@ def test_the_piped_readme_command_runs(cli: Any, monkeypatch: pytest.MonkeyPatch
     assert code == 0 and out["type"] == "message"
 
 
-def test_the_readme_library_snippet_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_readme_library_snippets_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    first, second = fenced(section("The library"), "python")
     monkeypatch.chdir(REPO)
-    namespace: dict[str, Any] = {}
-    exec(compile(fenced(section("The library"), "python")[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(first, "README.md", "exec"), {})  # noqa: S102 - our own README
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1] == "message_stop" and "msg_" in printed[0]
+    monkeypatch.chdir(tmp_path)  # the second writes results.jsonl where it runs
+    exec(compile(second, "README.md", "exec"), {})  # noqa: S102
+    assert capsys.readouterr().out.splitlines() == ["q1 succeeded"]
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
