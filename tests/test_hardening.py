@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterator
 import pytest
 from conftest import MANIFEST, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli
 
+from anthropic_connector.sandbox import SandboxOptions, serve
+
 from anthropic_connector import Connector, ConnectorError
 
 MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
@@ -198,3 +200,153 @@ def test_a_stream_that_sends_no_event_meets_the_idle_limit(mode: str, hostile: A
     connection = {"api_key": "sk-ant-test-d", "base_url": server.url, "max_retries": 0, "timeout": 5, "deadline": 30, "stream_idle_timeout": 1.0}
     assert outcome(mode, connection, payload={**MESSAGE, "stream": True}) == "timeout_error"
     assert time.monotonic() - started < 5
+
+
+# -- bad input never becomes a traceback ---------------------------------------------------------
+
+
+def cli_subprocess(args: list[str], stdin: bytes | None = b"", **popen: Any) -> subprocess.CompletedProcess[bytes]:
+    """The CLI as a child with raw bytes in and out (stdin=None: closed)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": str(SRC), "ANTHROPIC_CONNECTOR_NO_CACHE": "1"}
+    return subprocess.run([sys.executable, "-m", "anthropic_connector", *args], input=stdin, capture_output=True, env=env, cwd=REPO, timeout=60, **popen)
+
+
+def envelope(done: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    return json.loads(done.stdout)["error"]  # stdout is JSON, whatever came in
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [300, 1_000, 100_000])
+@pytest.mark.parametrize("where", ["top", "content", "raw body", "validate"])
+def test_deep_nesting_is_a_validation_error(depth: int, where: str) -> None:
+    deep = nested(depth)
+    text = {
+        "top": deep,
+        "content": '{"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": [%s]}]}' % deep,
+        "raw body": '{"method": "POST", "url": {"endpoint": "/v1/x"}, "body": {"raw": %s}}' % deep,
+        "validate": deep,
+    }[where]
+    op = "raw_http_request" if where == "raw body" else "create_message"
+    command = "validate" if where == "validate" else "run"
+    done = cli_subprocess([command, op, "-", *([] if command == "validate" else ["--sandbox"])], stdin=text.encode())
+    error = envelope(done)
+    assert done.returncode == 2 and error["type"] == "validation_error" and "nested" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expect"),
+    [
+        (b'{"model": "claude-sonnet-5-5", "max_tokens": 5, "messages": [{"role": "user", "content": "\\ud800"}]}', "surrogate"),
+        (b'{"method": "GET", "url": {"endpoint": "/v1/\\udcff"}}', "surrogate"),
+        (b'{"model": "m\xff\xfe", "max_tokens": 5}', "UTF-8"),
+        (b'{"method": "GET", "url": {"endpoint": "/v1/models"}, "url": {"fullUrl": "https://elsewhere.example/steal"}}', "twice"),
+        (b'{"model": "m", "max_tokens": NaN, "messages": []}', "NaN"),
+    ],
+    ids=["lone surrogate in content", "lone surrogate in an endpoint", "invalid UTF-8", "a key twice", "NaN"],
+)
+def test_text_that_is_not_what_it_claims_is_refused_cleanly(stdin: bytes, expect: str) -> None:
+    op = "raw_http_request" if b'"method"' in stdin else "create_message"
+    done = cli_subprocess(["run", op, "-", "--sandbox"], stdin=stdin)
+    error = envelope(done)
+    assert done.returncode == 2 and expect in json.dumps(error["details"]) + error["message"]
+    done.stdout.decode("utf-8")  # valid UTF-8 whatever came in
+
+
+@pytest.mark.parametrize(
+    "url",
+    [{"fullUrl": "http://127.0.0.1:abc/x"}, {"fullUrl": "http://[::1/x"}, {"fullUrl": "http://" + "a" * 300 + ".example/x"}, {"endpoint": "/v1/\x01"}],
+    ids=["port abc", "unclosed bracket", "300-character label", "control character"],
+)
+def test_a_url_httpx2_cannot_send_is_a_validation_error(url: dict[str, str], recorder: Recorder, connection: dict[str, Any]) -> None:
+    with Connector(MANIFEST, connection) as connector, pytest.raises(ConnectorError) as caught:
+        connector.run("raw_http_request", {"method": "GET", "url": url})
+    assert caught.value.type == "validation_error" and caught.value.details[0]["path"].startswith("/url")
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("header", ["Content-Length", "transfer-encoding"])
+def test_a_framing_header_on_a_raw_body_is_refused(header: str, recorder: Recorder, connection: dict[str, Any]) -> None:
+    payload = {"method": "POST", "url": {"endpoint": "/v1/x"}, "headers": {header: "5"}, "body": {"raw": {"a": "a long body"}}}
+    with Connector(MANIFEST, connection) as connector, pytest.raises(ConnectorError) as caught:
+        connector.run("raw_http_request", payload)
+    assert caught.value.details == [{"path": f"/headers/{header}", "message": "is set by the connector from the body; leave it out"}]
+    assert recorder.requests == []
+
+
+def test_closed_stdin_and_closed_stdout_are_one_clean_line() -> None:
+    no_stdin = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.close(0); sys.stdin = None; from anthropic_connector.cli import main; sys.exit(main(['run', 'create_message', '-', '--sandbox']))"],
+        capture_output=True, env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=60,
+    )
+    assert no_stdin.returncode == 2 and "standard input is closed" in json.loads(no_stdin.stdout)["error"]["message"]
+    no_stdout = subprocess.run(
+        f"{sys.executable} -m anthropic_connector run create_message samples/create_message.input.json --sandbox >&-",
+        shell=True, capture_output=True, env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, cwd=REPO, timeout=60,
+    )
+    assert no_stdout.returncode == 1 and b"Traceback" not in no_stdout.stderr and no_stdout.stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom", "fifo", "folder"])
+def test_an_endless_or_blocking_input_is_refused_within_the_limit(source: str, tmp_path: Path) -> None:
+    import os
+
+    if source == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        source = str(tmp_path / "fifo")
+    elif source == "folder":
+        source = str(tmp_path)
+    started = time.monotonic()
+    done = cli_subprocess(["run", "create_message", source, "--sandbox"])
+    error = envelope(done)
+    assert done.returncode == 2 and "not a regular file" in error["message"]
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("flag", [True, False], ids=["--max-input-bytes", "environment"])
+def test_stdin_is_read_within_the_size_limit(flag: bool) -> None:
+    limit = ["--max-input-bytes", "1000"] if flag else []
+    env_limit = {} if flag else {"ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES": "1000"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": str(SRC), **env_limit}
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run([sys.executable, "-m", "anthropic_connector", "run", "create_message", "-", "--sandbox", *limit], stdin=zero, capture_output=True, env=env, timeout=60)
+    error = envelope(done)
+    assert done.returncode == 2 and "1,000 bytes" in error["message"] and "ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES" in error["message"]
+
+
+@pytest.mark.parametrize("what", ["--connection", "--manifest"])
+def test_an_endless_connection_file_or_manifest_is_refused(what: str) -> None:
+    args = ["--manifest", "/dev/zero", "operations"] if what == "--manifest" else ["run", "create_message", "samples/create_message.input.json", "--connection", "/dev/zero"]
+    done = cli_subprocess(args)
+    error = envelope(done)
+    assert done.returncode == 3 and "not a regular file" in error["message"]
+
+
+def test_events_mode_ends_with_a_one_line_envelope() -> None:
+    with serve(options=SandboxOptions(check_key=False, faults=("error-event:after=2",))) as server:
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": str(SRC), "ANTHROPIC_API_KEY": "sk-ant-test-ev", "ANTHROPIC_BASE_URL": server.url}
+        done = subprocess.run([sys.executable, "-m", "anthropic_connector", "run", "create_message", "-", "--events", "--max-retries", "0"],
+                              input=json.dumps(MESSAGE).encode(), capture_output=True, env=env, timeout=60)
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 4 and len(lines) >= 2
+    assert all(isinstance(json.loads(line), dict) for line in lines)  # every line one JSON object
+    assert json.loads(lines[-1])["error"]["type"] == "api_error"
+
+
+def test_verbose_on_the_sandbox_says_nothing_leaves_the_process() -> None:
+    done = cli_subprocess(["run", "create_message", "samples/create_message.input.json", "--sandbox", "-v"])
+    assert done.returncode == 0 and b"in-process sandbox: nothing leaves this process" in done.stderr
+
+
+def test_an_output_file_gets_the_mode_any_new_file_gets(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    with Connector(MANIFEST, {}, sandbox=True) as connector:
+        connector.run("download_file", {"file_id": "file_x"}, output_file=tmp_path / "out.bin")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "out.bin").stat().st_mode) == 0o666 & ~umask

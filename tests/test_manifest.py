@@ -250,7 +250,7 @@ def test_a_broken_manifest_fails_at_load_naming_the_file(copy_of_manifest: Path,
 
 def test_a_missing_manifest_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "connector.yaml"
-    with pytest.raises(ConfigurationError, match="cannot read the manifest") as caught:
+    with pytest.raises(ConfigurationError, match="the manifest: cannot be read") as caught:
         manifest_module.load(missing)
     assert str(missing) in caught.value.message
 

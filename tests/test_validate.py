@@ -364,13 +364,13 @@ def test_an_unreadable_input_file_exits_2_and_sends_nothing(
     code, out, err = cli("run", "create_message", str(path), env=connection_env)
     assert code == 2
     assert out["error"]["type"] == "validation_error"
-    assert str(path) in out["error"]["message"] and "cannot read the input" in out["error"]["message"]
+    assert str(path) in out["error"]["message"] and ("cannot be read" in out["error"]["message"] or "not a regular file" in out["error"]["message"])
     assert recorder.requests == []
 
 
 def test_non_json_on_stdin_exits_2(cli: Any, recorder: Any, connection_env: dict[str, str]) -> None:
     code, out, _ = cli("run", "create_completion", "-", env=connection_env, stdin="not json")
-    assert code == 2 and out["error"]["message"].startswith("the input is not valid JSON")
+    assert code == 2 and "is not valid JSON" in out["error"]["message"]
     assert recorder.requests == []
 
 

@@ -22,26 +22,32 @@ if TYPE_CHECKING:
 PROG = "anthropic-connector"
 
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+def _dumps(value: Any, indent: int | None = 2) -> str:
+    """JSON text; an answer holding a lone surrogate (an API may send "\\ud800") is written with
+    escapes, since no UTF-8 stdout can carry it raw."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=indent)
+    return text
+
+
+def _print_json(value: Any, indent: int | None = 2) -> None:
+    if sys.stdout is None:  # started with stdout closed
+        raise OSError("standard output is closed")
+    sys.stdout.write(_dumps(value, indent) + "\n")
     sys.stdout.flush()  # a failed write surfaces here, inside main(), not at interpreter exit
 
 
-def _read_payload(source: str) -> Any:
-    """The input JSON from a file or '-' (stdin); unreadable or non-JSON input is a validation error."""
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise errors.ValidationError(
-            f"cannot read the input {source!r}: {reason}", details=[{"path": "", "message": f"cannot be read: {reason}"}]
-        ) from None
-    try:
-        return json.loads(text.removeprefix("\ufeff"))  # a BOM (some editors write one) is not content
-    except ValueError as exc:
-        raise errors.ValidationError(
-            f"the input is not valid JSON: {exc}", details=[{"path": "", "message": f"is not valid JSON: {exc}"}]
-        ) from None
+def _read_payload(source: str, limit: int | None) -> Any:
+    """The input JSON from a file or '-' (stdin), read within the size limit; unreadable,
+    oversized or non-JSON input is a validation error."""
+    from . import inputs
+
+    limit = limit or inputs.max_input_bytes()
+    data = inputs.read_bounded(source, limit, f"the input {source!r}", errors.ValidationError, f"--max-input-bytes or {inputs.MAX_INPUT_ENV}")
+    return inputs.decode_json(data, f"the input {source!r}", errors.ValidationError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,10 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check an input file against the operation's schema")
     validate.add_argument("operation")
     validate.add_argument("input", help="a JSON file, or - for stdin")
+    validate.add_argument("--max-input-bytes", type=int, metavar="N", help="refuse a larger input (default 64 MiB, or ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES)")
 
     run = sub.add_parser("run", help="run an operation and print its output")
     run.add_argument("operation")
     run.add_argument("input", help="a JSON file, or - for stdin")
+    run.add_argument("--max-input-bytes", type=int, metavar="N", help="refuse a larger input (default 64 MiB, or ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES)")
     run.add_argument("--events", action="store_true", help="print each server-sent event as a JSON line as it arrives")
     run.add_argument("--output", metavar="FILE", help="write a JSON Lines or file answer to FILE as it arrives (batch results, file downloads)")
     _connection_arguments(run)
@@ -103,16 +111,18 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     if args.command == "schema":
         _print_json(op.output_schema if args.output else op.input_schema)
         return 0
-    payload = {} if args.command == "test-connection" else _read_payload(args.input)
+    payload = {} if args.command == "test-connection" else _read_payload(args.input, getattr(args, "max_input_bytes", None))
+    from .inputs import check
+
     if args.command == "validate":
-        op.validator.check(payload)
+        check(op.validator, payload)
         _print_json({"valid": True})
         return 0
 
     from .connection import Connection
     from .runtime import Connector
 
-    op.validator.check(payload)  # a bad input is reported before any configuration problem
+    check(op.validator, payload)  # a bad input is reported before any configuration problem
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
     stop_logging = _log_to_stderr(connection) if args.verbose else None
     overrides = {"timeout": args.timeout, "max_retries": args.max_retries}
@@ -131,11 +141,16 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
 
 
 async def _print_events(connector: Any, name: str, payload: Any, overrides: dict[str, Any]) -> int:
-    """One JSON line per event, flushed as it arrives."""
+    """One JSON line per event, flushed as it arrives; a failure is the last line, its envelope,
+    so that every line of stdout stays one JSON object."""
     async with connector:
-        async for event in connector.events(name, payload, **overrides):
-            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+        try:
+            async for event in connector.events(name, payload, **overrides):
+                _print_json(event, indent=None)
+        except errors.ConnectorError as exc:
+            _print_json(exc.envelope(), indent=None)
+            sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")
+            return exc.exit_code
     return 0
 
 
@@ -183,10 +198,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except OSError as exc:  # stdout itself failed; Python's own flush at exit must stay quiet too
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if sys.stdout is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if isinstance(exc, BrokenPipeError):
             return 141  # the reader went away (`--events | head`): stop quietly, as other Unix tools do
-        sys.stderr.write(f"{PROG}: {exc.strerror or exc}\n")  # a full disk, say: no JSON can go out
+        if sys.stderr is not None:
+            sys.stderr.write(f"{PROG}: {exc.strerror or exc}\n")  # a full disk, say: no JSON can go out
         return 1
 
 

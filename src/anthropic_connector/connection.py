@@ -119,12 +119,14 @@ class Connection:
     @classmethod
     def from_file(cls, path: str | Path, manifest: Manifest) -> Connection:
         """A JSON or YAML file holding the connection's fields."""
+        from .inputs import MAX_CONFIG_BYTES, read_bounded
+
         path = Path(path)
+        raw = read_bounded(path, MAX_CONFIG_BYTES, f"{path}: the connection file", ConfigurationError, "16 MiB for a connection file")
         try:
-            text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (some editors write one) is not content
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise ConfigurationError(f"{path}: cannot read the connection file ({reason})") from None
+            text = raw.decode("utf-8-sig")  # -sig: a BOM (some editors write one) is not content
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(f"{path}: cannot read the connection file ({exc})") from None
         try:
             data = json.loads(text)
         except ValueError as json_error:

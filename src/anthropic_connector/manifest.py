@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
+from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .manifest_cache import Remembered
 from .schema_files import SchemaFiles
 from .spec import FileSpec, Manifest, Operation, RequestSpec
@@ -123,11 +124,8 @@ def _line_validator(output_schema: dict[str, Any]) -> Validator:
 def load(path: str | Path | None = None) -> Manifest:
     """Load and check a manifest: its own schema, every schema it names, every sample."""
     path = Path(path) if path is not None else default_path()
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
-    remembered = Remembered(text)
+    text = read_bounded(path, MAX_CONFIG_BYTES, f"{path}: the manifest", ConfigurationError, "16 MiB for a manifest")
+    remembered = Remembered(text, path)
     raw = remembered.raw
     files = SchemaFiles(path.parent, allowed=_referenced(raw) if raw is not None else None)
     stamp = None if raw is None else _stamp(text, raw, files)

@@ -27,9 +27,11 @@ def _directory() -> Path | None:
 class Remembered:
     """The entry for one connector.yaml: its parsed content and the stamp it passed with."""
 
-    def __init__(self, manifest_text: bytes) -> None:
+    def __init__(self, manifest_text: bytes, path: Path) -> None:
+        """One entry per manifest file and content: two checkouts with the same connector.yaml
+        but other schemas must not overwrite each other's entry."""
         directory = _directory()
-        key = hashlib.sha256(__version__.encode() + b"\0" + manifest_text).hexdigest()
+        key = hashlib.sha256(__version__.encode() + b"\0" + str(path.resolve()).encode() + b"\0" + manifest_text).hexdigest()
         self.path = None if directory is None else directory / f"manifest-{key}.json"
         self.raw: Any = None
         self.stamp: str | None = None

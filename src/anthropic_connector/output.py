@@ -76,6 +76,9 @@ class _Sink:
 
     def keep(self) -> None:
         self._file.close()
+        umask = os.umask(0)  # a temporary file is made 0600; the output gets the mode any new file would
+        os.umask(umask)
+        os.chmod(self._file.name, 0o666 & ~umask)
         os.replace(self._file.name, self.target)
 
     def discard(self) -> None:

@@ -22,7 +22,8 @@ from .errors import ConfigurationError, ValidationError
 from .operations import build
 from .output import Result
 from .spec import Manifest, Operation
-from .validate import describe, non_finite_paths
+from .inputs import check, vet
+from .validate import describe
 
 
 class Connector:
@@ -77,15 +78,14 @@ class Connector:
 
     def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
         """Every violation of the operation's input schema (empty when valid)."""
-        return self.manifest.operation(name).validator.errors(payload)
+        return vet(payload) or self.manifest.operation(name).validator.errors(payload)
 
     def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
         """The connection with this run's overrides, held to the connection schema's bounds."""
         overrides = {k: v for k, v in (("timeout", timeout), ("max_retries", max_retries)) if v is not None}
         if not overrides:
             return self.connection
-        problems = self.manifest.connection_validator.errors(overrides)
-        problems += [{"path": path, "message": "must be a finite number"} for path in non_finite_paths(overrides)]
+        problems = vet(overrides) or self.manifest.connection_validator.errors(overrides)
         if problems:
             raise ConfigurationError(f"a run override is invalid: {describe(problems)}", details=problems)
         return self.connection.with_overrides(**overrides)
@@ -93,7 +93,7 @@ class Connector:
     def _call(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
         """Validate, then build: nothing is sent for an input that breaks its schema."""
         op = self.manifest.operation(name)
-        op.validator.check(payload)
+        check(op.validator, payload)
         return build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
 
     def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:

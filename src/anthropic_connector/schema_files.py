@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import ConfigurationError
+from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .validate import Validator
 
 
@@ -35,10 +36,7 @@ class SchemaFiles:
     def raw(self, relative: str) -> bytes:
         if relative not in self._bytes:
             path = self.root / relative
-            try:
-                self._bytes[relative] = path.read_bytes()
-            except OSError as exc:
-                raise ConfigurationError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+            self._bytes[relative] = read_bounded(path, MAX_CONFIG_BYTES, str(path), ConfigurationError, "16 MiB for a manifest's file")
         return self._bytes[relative]
 
     def json(self, relative: str) -> Any:

@@ -10,7 +10,6 @@ pure-Python jsonschema import; only an invalid input is walked by jsonschema, wh
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import jsonschema_rs
@@ -136,17 +135,6 @@ def _alternatives(error: SchemaViolation) -> str:
 def _order(path: Path) -> tuple[tuple[int, Any], ...]:
     """A sort key for a path: indices as numbers (/messages/2 before /messages/10), keys as text."""
     return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in path)
-
-
-def non_finite_paths(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
-    """Pointers to NaN and infinite floats, which JSON cannot carry (jsonschema lets them pass)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return [pointer(path)]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in non_finite_paths(v, (*path, k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in non_finite_paths(v, (*path, i))]
-    return []
 
 
 class Validator:

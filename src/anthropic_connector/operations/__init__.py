@@ -22,7 +22,6 @@ from ..call import Call
 from ..connection import Connection
 from ..errors import ValidationError
 from ..spec import PLACEHOLDER, FileSpec, Operation, RequestSpec
-from ..validate import describe, non_finite_paths
 from ..version import __version__
 
 USER_AGENT = f"anthropic-connector/{__version__} (httpx2)"
@@ -45,7 +44,8 @@ def spell(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _invalid(path: str, message: str) -> ValidationError:
+def invalid(path: str, message: str) -> ValidationError:
+    """A value the schema let through but that cannot be sent, at its path."""
     return ValidationError(f"the input is invalid: {path} {message}", details=[{"path": path, "message": message}])
 
 
@@ -60,13 +60,13 @@ def _file_part(spec: FileSpec, values: dict[str, Any]) -> tuple[tuple[str, Any, 
         try:
             opened = content = path.open("rb")  # streamed from disk by httpx2, never read whole
         except OSError as exc:
-            raise _invalid(f"/{spec.path}", f"cannot be read: {exc.strerror or exc}") from None
+            raise invalid(f"/{spec.path}", f"cannot be read: {exc.strerror or exc}") from None
         name = name or path.name
     else:
         try:
             content = base64.b64decode(values.pop(spec.base64), validate=True)
         except (binascii.Error, ValueError):
-            raise _invalid(f"/{spec.base64}", "is not valid base64") from None
+            raise invalid(f"/{spec.base64}", "is not valid base64") from None
     media_type = media_type or mimetypes.guess_type(name or "")[0] or "application/octet-stream"
     return (name, content, media_type), opened
 
@@ -143,10 +143,8 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection, sink: 
     """
     try:
         call = BUILDERS[op.handler](op, payload, connection) if op.handler else request_call(op, payload, connection)
-    except (ValueError, httpx2.InvalidURL) as exc:  # NaN or Infinity (valid Python, not JSON), a header or URL httpx2 cannot encode
-        details = [{"path": path, "message": "is not a finite number (JSON has no NaN or Infinity)"} for path in non_finite_paths(payload)]
-        details = details or [{"path": "", "message": f"cannot be sent: {exc}"}]
-        raise ValidationError(f"the input cannot be sent: {describe(details)}", details=details) from None
+    except (ValueError, httpx2.InvalidURL) as exc:  # a header or URL httpx2 cannot encode
+        raise invalid("", f"cannot be sent: {exc}") from None
     call.request.headers.setdefault("user-agent", USER_AGENT)
     timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
     call.request.extensions["timeout"] = timeout.as_dict()

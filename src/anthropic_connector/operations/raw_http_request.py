@@ -14,7 +14,7 @@ import httpx2
 from ..call import Call
 from ..connection import Connection
 from ..spec import Operation
-from . import spell
+from . import invalid, spell
 
 
 def _url(spec: dict[str, str], connection: Connection) -> str:
@@ -26,8 +26,21 @@ def _query(values: dict[str, Any]) -> list[tuple[str, str | int | float | bool |
     return [(k, spell(item)) for k, v in values.items() for item in (v if isinstance(v, list) else [v])]
 
 
+# Framing headers the client writes from the body itself: a user's value would make the
+# request say one length and send another, which breaks it half-way through the send.
+_FRAMING = ("content-length", "transfer-encoding")
+
+
 def raw_http_request(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
-    url = httpx2.URL(_url(payload["url"], connection))
+    for name in payload.get("headers") or {}:
+        if name.lower() in _FRAMING:
+            raise invalid(f"/headers/{name}", "is set by the connector from the body; leave it out")
+    mode = "fullUrl" if "fullUrl" in payload["url"] else "endpoint"
+    try:
+        url = httpx2.URL(_url(payload["url"], connection))
+        url.host.encode("idna")  # a label over 63 characters would fail only at connect time
+    except (httpx2.InvalidURL, ValueError) as exc:  # ValueError (UnicodeError): a host idna cannot encode
+        raise invalid(f"/url/{mode}", f"is not a URL that can be sent: {exc}") from None
     if payload.get("query_parameters"):
         url = url.copy_merge_params(_query(payload["query_parameters"]))
     body = payload.get("body") or {"none": None}

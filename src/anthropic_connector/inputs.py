@@ -1,0 +1,142 @@
+"""What a user hands in, read and vetted before any schema sees it.
+
+Files and stdin are read with a size limit (a FIFO, a device or a folder is refused, since
+``/dev/zero`` would grow without end and a FIFO with no writer would hang); JSON is decoded
+strictly (UTF-8, no NaN or Infinity, no key twice in one object: a later ``url`` must not
+silently turn a request into another); and every input, read here or handed in by a library
+host, is walked once for what JSON Schema does not catch but would break the request or the
+process: nesting deeper than any request needs, lone surrogates, non-finite floats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import ConnectorError, ValidationError
+from .validate import Validator, describe, pointer
+
+MAX_DEPTH = 256  # far beyond any real request; Python's own parser gives out near 1,000
+DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_INPUT_ENV = "ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES"
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a manifest, a schema or a connection file: far above any real one
+
+
+def max_input_bytes() -> int:
+    """The input size limit: ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES, else 64 MiB."""
+    value = os.environ.get(MAX_INPUT_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_INPUT_BYTES
+
+
+def _problem(error: type[ConnectorError], what: str, reason: str) -> ConnectorError:
+    return error(f"{what}: {reason}", details=[{"path": "", "message": reason}])
+
+
+def read_bounded(source: str | Path, limit: int, what: str, error: type[ConnectorError], limit_name: str) -> bytes:
+    """The bytes of a file, or of stdin for '-', refused past ``limit`` (named by ``limit_name``)."""
+    too_big = f"is larger than {limit:,} bytes, the limit ({limit_name})"
+    if str(source) == "-":
+        if sys.stdin is None:
+            raise _problem(error, what, "standard input is closed")
+        buffer = getattr(sys.stdin, "buffer", None)  # bytes, so that invalid UTF-8 is seen as such
+        data = buffer.read(limit + 1) if buffer is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    else:
+        not_regular = "is not a regular file (a FIFO, a device or a folder): give a file, or - for standard input"
+        try:
+            if not stat.S_ISREG(os.stat(source).st_mode):  # before opening: opening a FIFO with no writer blocks
+                raise _problem(error, what, not_regular)
+            with open(source, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+                    raise _problem(error, what, not_regular)
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise _problem(error, what, f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise _problem(error, what, too_big)
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class _Twice(dict):  # type: ignore[type-arg]
+    """An object that held a key twice; the later value wins, and ``vet`` reports it."""
+
+    twice: list[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    twice = _Twice(result)
+    twice.twice = sorted({k for k, _ in pairs if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
+    return twice
+
+
+def decode_json(data: bytes, what: str, error: type[ConnectorError]) -> Any:
+    """Strict JSON from bytes: UTF-8 (a leading BOM dropped), no NaN/Infinity, no runaway nesting."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _problem(error, what, f"is not UTF-8 text (byte {exc.start + 1})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise _problem(error, what, f"is nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        raise _problem(error, what, f"is not valid JSON: {exc}") from None
+
+
+def _bad_text(text: str) -> bool:
+    """A lone surrogate: not Unicode text any encoder can write."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def vet(value: Any) -> list[dict[str, str]]:
+    """What in ``value`` no request can carry, each at its JSON pointer (one walk, no recursion)."""
+    problems: list[dict[str, str]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            problems.append({"path": pointer(path[:MAX_DEPTH]), "message": f"is nested more than {MAX_DEPTH} levels deep"})
+            continue
+        if isinstance(node, str):
+            if _bad_text(node):
+                problems.append({"path": pointer(path), "message": "holds a lone surrogate, which is not Unicode text"})
+        elif isinstance(node, float):
+            if node != node or node in (float("inf"), float("-inf")):
+                problems.append({"path": pointer(path), "message": "is not a finite number (JSON has no NaN or Infinity)"})
+        elif isinstance(node, dict):
+            for key in getattr(node, "twice", ()):
+                problems.append({"path": pointer((*path, key)), "message": "is given twice in one object; give each field once"})
+            for key, item in node.items():
+                if isinstance(key, str) and _bad_text(key):
+                    problems.append({"path": pointer(path), "message": "has a field name with a lone surrogate, which is not Unicode text"})
+                else:
+                    stack.append((item, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node))
+    return sorted(problems, key=lambda p: p["path"])
+
+
+def check(validator: Validator, payload: Any) -> None:
+    """Raise the ValidationError for an input that cannot be sent: first what no request can
+    carry (too deep, lone surrogates, NaN, a key twice), then its schema's every violation."""
+    problems = vet(payload)
+    if problems:
+        raise ValidationError(f"the input is invalid: {describe(problems)}", details=problems)
+    validator.check(payload)
