@@ -94,10 +94,69 @@ def _closest_branch(context: list[SchemaViolation]) -> list[SchemaViolation]:
     return fits[0] if len(fits) == 1 else []
 
 
+def _resolve(schema: Any, root: dict[str, Any]) -> Any:
+    """``schema`` with a local ``$ref`` followed (the loader bundles every schema into one file)."""
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#") and seen < 32:
+        node: Any = root
+        for token in schema["$ref"][1:].split("/")[1:]:
+            token = token.replace("~1", "/").replace("~0", "~")
+            node = node[int(token)] if isinstance(node, list) else node.get(token) if isinstance(node, dict) else None
+        schema, seen = node, seen + 1
+    return schema
+
+
+def _tags(branch: Any, key: str) -> list[Any] | None:
+    """The values a branch's ``key`` may take when the branch pins it (const or enum), else None."""
+    prop = branch.get("properties", {}).get(key) if isinstance(branch, dict) else None
+    if not isinstance(prop, dict):
+        return None
+    if "const" in prop:
+        return [prop["const"]]
+    return list(prop["enum"]) if isinstance(prop.get("enum"), list) else None
+
+
+def _discriminated(error: SchemaViolation, root: dict[str, Any]) -> list[tuple[Path, str]] | None:
+    """For a union whose object alternatives each pin one field (``type``, ``role``), the
+    alternative the value names, in its own words and at its own paths; None when the union is
+    not of that kind or the value names none unambiguously."""
+    value = error.instance
+    if not isinstance(value, dict):
+        return None
+    branches = [_resolve(b, root) for b in error.validator_value]
+    objects = [i for i, b in enumerate(branches) if isinstance(b, dict) and "properties" in b]
+    if len(objects) < 2:
+        return None
+    keys = [k for k in branches[objects[0]]["properties"] if all(_tags(branches[i], k) is not None for i in objects)]
+    for key in keys:
+        if key in value:
+            chosen = [i for i in objects if value[key] in _tags(branches[i], key)]  # type: ignore[operator]
+        else:
+            chosen = [i for i in objects if key not in branches[i].get("required", [])]
+        path = (*error.absolute_path, key)
+        if not chosen:
+            if key not in value:
+                return [(path, "is required")]
+            accepted = [json.dumps(v) for i in objects for v in _tags(branches[i], key) or [] if v is not None]  # type: ignore[union-attr]
+            return [(path, "must be one of: " + ", ".join(dict.fromkeys(accepted)))]
+        if len(chosen) == 1:
+            errors = [e for e in error.context or [] if e.relative_schema_path[0] == chosen[0]]
+            return [v for e in errors for v in _violations(e, root)] or None
+    return None
+
+
+def _constant_choice(error: SchemaViolation, root: dict[str, Any]) -> str | None:
+    """A oneOf of labelled constants (an enum a form shows with labels) reads as an enum."""
+    branches = [_resolve(b, root) for b in error.validator_value]
+    if not branches or not all(isinstance(b, dict) and ("const" in b or b.get("type") == "null") for b in branches):
+        return None
+    return "must be one of: " + ", ".join(json.dumps(b.get("const")) for b in branches)
+
+
 Path = tuple[Any, ...]  # keys and array indices, as jsonschema gives them
 
 
-def _violations(error: SchemaViolation) -> list[tuple[Path, str]]:
+def _violations(error: SchemaViolation, root: dict[str, Any]) -> list[tuple[Path, str]]:
     """Turn one jsonschema error into the violations a user sees (several for extra fields)."""
     path = tuple(error.absolute_path)
     if error.validator == "required":
@@ -110,12 +169,19 @@ def _violations(error: SchemaViolation) -> list[tuple[Path, str]]:
         return [((*path, k), f"is not a known field (known fields: {known})") for k in extra]
     if error.validator == "propertyNames":
         return [(path, f"has a name that is not allowed: {error.message}")]
+    if error.validator in ("oneOf", "anyOf"):
+        constant = _constant_choice(error, root)
+        if constant:
+            return [(path, constant)]
+        named = _discriminated(error, root)
+        if named:
+            return named
     if error.validator in ("oneOf", "anyOf") and error.context:
         if all(e.validator == "required" and not e.relative_path for e in error.context):
             return [(path, f"needs {_alternatives(error)}")]  # a choice of fields: name the choices
         branch = _closest_branch(error.context)
         if branch:
-            return [v for e in branch for v in _violations(e)]
+            return [v for e in branch for v in _violations(e, root)]
     if error.validator == "oneOf" and not error.context:  # more than one form fits
         titles = [b.get("title") or f"form {i + 1}" for i, b in enumerate(error.validator_value) if isinstance(b, dict)]
         return [(path, "must take only one of these forms: " + ", ".join(titles))]
@@ -170,7 +236,7 @@ class Validator:
             self._full = Draft7Validator(self.schema)
         seen: list[tuple[Path, str]] = []
         for error in self._full.iter_errors(instance):
-            seen.extend(v for v in _violations(error) if v not in seen)
+            seen.extend(v for v in _violations(error, self.schema) if v not in seen)
         if not seen:
             # The two engines read a few regexes differently (Python's $ also matches before a
             # final line break): jsonschema-rs's verdict stands, in its own words, value hidden.
