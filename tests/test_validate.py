@@ -117,7 +117,7 @@ MESSAGE = {"role": "user", "content": "hi"}
 
 NESTED = [
     # create_message: messages[], content blocks, system, metadata, stop_sequences, tools
-    Bad("create_message", "/messages/0/role", "system", "/messages/0/role", "role not in enum"),
+    Bad("create_message", "/messages/0/role", "robot", "/messages/0/role", "role not in enum"),
     Bad("create_message", "/messages/0/role", 1, "/messages/0/role", "role wrong type"),
     Bad("create_message", "/messages/0/content", 42, "/messages/0/content", "content wrong type"),
     Bad("create_message", "/messages/0/content", None, "/messages/0/content", "content null"),
@@ -231,12 +231,12 @@ def test_nested_violations_in_one_input_are_all_listed() -> None:
     op = MANIFEST.operation("create_message")
     payload = {
         "model": "",
-        "max_tokens": 0,
-        "messages": [{"role": "robot", "content": [{"type": "text"}]}, {"role": "user", "content": "ok", "name": "x"}],
+        "max_tokens": -1,
+        "messages": [{"role": "user", "content": [{"type": "text"}]}, {"role": "user", "content": "ok", "name": "x"}, {"role": "robot", "content": "hi"}],
         "metadata": {"user_id": 3},
     }
     paths = [d["path"] for d in op.validator.errors(payload)]
-    assert paths == ["/max_tokens", "/messages/0/content/0/text", "/messages/0/role", "/messages/1/name", "/metadata/user_id", "/model"]
+    assert paths == ["/max_tokens", "/messages/0/content/0/text", "/messages/1/name", "/messages/2/role", "/metadata/user_id", "/model"]
 
 
 @pytest.mark.parametrize(
