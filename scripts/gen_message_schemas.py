@@ -298,6 +298,8 @@ EXAMPLES: dict[str, list[Any]] = {
     "messageCreateParams.max_tokens": [1024],
     "messageCreateParams.system": ["You are a helpful programming language expert."],
     "messageCreateParams.workspace_id": ["wrkspc_011CZkZaBF1tNoB5wlCeusgy"],
+    "messageCreateParams.user_profile_id": ["uprof_011CZkZCu8hGbp5mYRQgUmz9"],
+    "messageCreateParams.betas": [["files-api-2025-04-14"]],
     "metadata.user_id": ["13803d75-b4b5-4c3e-b2a2-6f21399b021b"],
     "tool.name": ["get_weather"],
     "thinkingConfigEnabled.budget_tokens": [2048],

@@ -21,7 +21,7 @@ def _unwrap(value: Any) -> Any:
 
 def _unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
     body = dict(payload)
-    body["messages"] = [{**m, "content": _unwrap(m["content"])} for m in payload["messages"]]
+    body["messages"] = [{**m, "content": _unwrap(m["content"])} if "content" in m else m for m in payload["messages"]]
     if "system" in body:
         body["system"] = _unwrap(body["system"])
     return body
