@@ -477,8 +477,15 @@ def titled_branches(node: Any, defs: dict[str, JSON]) -> None:
             branch["title"] = "Not set"
         elif kind == "string":
             branch["title"] = "Text"
+        elif kind == "boolean":
+            branch["title"] = "True or false"
+        elif kind in ("integer", "number"):
+            branch["title"] = "Number"
         elif kind == "array":
-            branch["title"] = "List of " + (defs[branch["items"]["$ref"].split("/")[-1]]["title"].lower() if "$ref" in branch.get("items", {}) else "blocks")
+            items = branch.get("items", {})
+            branch["title"] = "List of " + (
+                defs[items["$ref"].split("/")[-1]]["title"].lower() if "$ref" in items else "texts" if items.get("type") == "string" else "blocks"
+            )
         elif kind == "object":
             branch["title"] = "Object"
         elif "const" in branch:
