@@ -292,6 +292,10 @@ CONSTRAINTS: dict[str, JSON] = {
     "tool.name": {"pattern": "^[a-zA-Z0-9_-]{1,128}$"},
     "thinkingConfigEnabled.budget_tokens": {"minimum": 1024},
     "toolChoiceTool.name": {"minLength": 1},
+    "fallbackBlock.trigger": {
+        "type": ["object", "null"],
+        "$comment": "The SDK types it as any value (its docstring: any object or null); react-jsonschema-form cannot render a schema without a type, so it says object or null.",
+    },
 }
 EXAMPLES: dict[str, list[Any]] = {
     "messageCreateParams.model": ["claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"],

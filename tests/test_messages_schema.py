@@ -324,3 +324,12 @@ def test_valid_inputs_stay_fast() -> None:
     assert validator.errors(sample) == []
     seconds = min(timeit.repeat(lambda: validator.errors(sample), number=200, repeat=5)) / 200
     assert seconds < 100e-6, f"{seconds * 1e6:.1f} µs per valid input"
+
+
+def test_every_input_property_says_its_type_so_a_form_can_render_it() -> None:
+    """react-jsonschema-form shows "Unsupported field schema" for a property with no type."""
+    says = ("type", "$ref", "oneOf", "anyOf", "enum", "const")
+    for at, node in walk(INPUT):
+        for name, prop in (node.get("properties") or {}).items() if at.endswith("properties") is False else []:
+            if isinstance(prop, dict) and "title" in prop:
+                assert any(k in prop for k in says), f"{at}/properties/{name}"
