@@ -19,6 +19,13 @@ TARGETS = {
     "overhead": 50.0,  # µs CPU per request above the connector's own transport, at most
     "stream": 20.0,  # µs CPU per SSE event at c=64, at most
     "rss256": 50.0,  # MB peak RSS at c=256, at most
+    "flat": 10.0,  # MB peak RSS of a large data-plane run above the same command's small run, at most
+}
+DATAPLANE = {  # row → what it runs (bench/dataplane.py), and the unit of its size
+    "results-cli": "`anthropic-connector run get_message_batch_results IN.json --output OUT.jsonl`",
+    "results-sdk": "official SDK: `client.messages.batches.results(id)` into a file (bench/sdk_results.py)",
+    "upload": "`anthropic-connector run upload_file IN.json` (`file_path`)",
+    "download": "`anthropic-connector run download_file IN.json --output FILE`",
 }
 README_BEGIN, README_END = "<!-- bench:ratios:begin -->", "<!-- bench:ratios:end -->"
 
@@ -141,7 +148,105 @@ def verdicts(data: dict[str, Any]) -> list[dict[str, Any]]:
     for client in ("connector-async",):
         row = _find(rows, client, 256)
         add(f"peak RSS at c=256 ({LABELS[client]})", row and row["maxrss_mb"], TARGETS["rss256"], False, " MB", "ru_maxrss of the row's process")
+    what = {"results-cli": "batch results to a file", "upload": "upload_file", "download": "download_file to a file"}
+    for name, label in what.items():
+        small, large = _dataplane_pair(data, name)
+        if small is None or large is None:
+            add(f"peak RSS, {label}: large run over small", None, TARGETS["flat"], False, " MB", "")
+            continue
+        add(f"peak RSS, {label}: {_size(large)} ({large['maxrss_mb']:.1f} MB) over {_size(small)} ({small['maxrss_mb']:.1f} MB)",
+            large["maxrss_mb"] - small["maxrss_mb"], TARGETS["flat"], False,
+            " MB", "median ru_maxrss of each fresh process (os.wait4), large minus small")
+        if not (small["verified"] and large["verified"]):
+            out[-1]["met"] = False
+            out[-1]["note"] = "output wrong: " + "; ".join(small["problems"] + large["problems"])[:300]
     return out
+
+
+def _dataplane_pair(data: dict[str, Any], name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The small and the large run of one data-plane command (sizes ascending)."""
+    rows = sorted((r for r in (data.get("dataplane") or {}).get("rows", []) if r["row"] == name and r.get("runs")), key=lambda r: r["size"])
+    return (rows[0], rows[-1]) if len(rows) >= 2 else (None, None)
+
+
+def _size(row: dict[str, Any]) -> str:
+    if row["unit"] == "lines":
+        return f"{row['size']:,} lines"
+    return f"{row['size'] / 2**20:,.0f} MB"
+
+
+def _net(small: dict[str, Any], large: dict[str, Any], key: str) -> float | None:
+    """Per second net of start-up: the large run's extra size over its extra wall time."""
+    extra = large["wall"] - small["wall"]
+    return (large[key] - small[key]) / extra if extra > 0 else None
+
+
+def _rate(row: dict[str, Any]) -> str:
+    mb_s = row["bytes"] / 2**20 / row["wall"]
+    return f"{row['size'] / row['wall']:,.0f} lines/s, {mb_s:,.1f} MB/s" if row["unit"] == "lines" else f"{mb_s:,.1f} MB/s"
+
+
+def _dataplane_lines(data: dict[str, Any]) -> list[str]:
+    dp = data.get("dataplane")
+    if not dp:
+        return []
+    if "error" in dp:
+        return ["", "## Data plane", "", f"bench/dataplane.py failed: {dp['error']}"]
+    lines = [
+        "",
+        f"## Data plane (each command a fresh process; median of {dp['runs']} interleaved run(s) per size)",
+        "",
+        f"bench/dataplane.py against the fake upstream: batch results are succeeded MessageBatchIndividualResponse lines of "
+        f"{dp['line_bytes']} bytes (as samples/get_message_batch_results.output.json), generated as they are sent, chunked; "
+        "uploads and downloads are incompressible bytes. Wall time and throughput include the process's start-up; peak RSS is "
+        "the child's own (os.wait4). MB = 2^20 bytes. Verified: the results file has exactly N lines and is byte for byte what "
+        "was served; the downloaded file has N bytes and the served SHA-256; the upstream received the uploaded file's size and SHA-256.",
+        "",
+        "| command | size | wall s | CPU s | throughput | peak RSS MB (each run) | verified |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    for row in dp["rows"]:
+        if not row.get("runs"):
+            continue
+        verified = "yes" if row["verified"] else "**no**: " + "; ".join(row["problems"])[:200]
+        lines.append(
+            f"| {DATAPLANE.get(row['row'], row['row'])} | {_size(row)} | {row['wall']:.2f} | {row['cpu']:.2f} | {_rate(row)} | "
+            f"{row['maxrss_mb']:.1f} ({', '.join(f'{v:.1f}' for v in row['maxrss_mb_all'])}) | {verified} |"
+        )
+    notes = []
+    for name in ("results-cli", "results-sdk", "upload", "download"):
+        small, large = _dataplane_pair(data, name)
+        if small is None or large is None:
+            continue
+        per_s = _net(small, large, "size")
+        mb_s = _net(small, large, "bytes")
+        if per_s is not None and mb_s is not None:
+            rate = f"{per_s:,.0f} lines/s, {mb_s / 2**20:,.1f} MB/s" if large["unit"] == "lines" else f"{mb_s / 2**20:,.1f} MB/s"
+            notes.append(f"{name} {rate}")
+    if notes:
+        lines += ["", "Net of start-up (the large run's extra size over its extra wall time): " + "; ".join(notes) + "."]
+    cli, sdk = _dataplane_pair(data, "results-cli")[1], _dataplane_pair(data, "results-sdk")[1]
+    if cli and sdk:
+        lines += ["", f"For {_size(cli)}, the SDK took {sdk['wall'] / cli['wall']:.1f}× the connector's wall time and "
+                  f"{sdk['cpu'] / cli['cpu']:.1f}× its CPU, at {sdk['maxrss_mb']:.0f} MB peak RSS against {cli['maxrss_mb']:.0f} MB."]
+    if dp.get("skipped"):
+        lines += ["", "Skipped: " + "; ".join(dp["skipped"]) + "."]
+    return lines
+
+
+def _dataplane_summary(data: dict[str, Any]) -> list[str]:
+    """One line for the README block: the large runs' throughput."""
+    parts = []
+    for name, label in (("results-cli", "batch results"), ("upload", "upload"), ("download", "download")):
+        large = _dataplane_pair(data, name)[1]
+        if large:
+            parts.append(f"{label} {_size(large)} in {large['wall']:.2f} s ({_rate(large)})")
+    sdk = _dataplane_pair(data, "results-sdk")[1]
+    if sdk:
+        parts.append(f"the SDK's batch results {_size(sdk)} in {sdk['wall']:.2f} s ({_rate(sdk)})")
+    if not parts:
+        return []
+    return ["", "Data plane (bench/dataplane.py; each a fresh process, start-up included): " + "; ".join(parts) + "."]
 
 
 def _memory_line(data: dict[str, Any]) -> list[str]:
@@ -169,7 +274,7 @@ def _verdict_lines(data: dict[str, Any]) -> list[str]:
     for v in verdicts(data):
         goal = f"{'≥' if v['at_least'] else '≤'} {v['target']:g}{v['unit']}"
         value = "—" if v["value"] is None else f"{v['value']:.1f}{v['unit']}"
-        met = {True: "met", False: "**not met**", None: "not measured"}[v["met"]]
+        met = {True: "met", False: "**not met**", None: "not measured"}[v["met"]] + (f" ({v['note']})" if v.get("note") else "")
         lines.append(f"| {v['name']} | {value} | {goal} | {met} |")
     return lines
 
@@ -255,6 +360,7 @@ def markdown(data: dict[str, Any]) -> str:
             if "overhead_us" in o:
                 lines.append(f"| {mode} | {o['raw_us']:.0f} | {o['connector_us']:.0f} | {o['overhead_us']:.0f} |")
         lines += ["", "Where it goes: bench/results/profile.txt (cProfile of `Connector.run`)."]
+    lines += _dataplane_lines(data)
     if data["skipped"]:
         lines += ["", "## Skipped", ""] + [f"- {s}" for s in data["skipped"]]
     return "\n".join(lines) + "\n"
@@ -263,7 +369,7 @@ def markdown(data: dict[str, Any]) -> str:
 def readme_block(data: dict[str, Any]) -> str:
     m = data["machine"]
     head = f"Latest run ({m['date']}, {m['nproc']} CPUs {m['cpu']}, Python {m['python']}); full table in [results/latest.md](results/latest.md):"
-    return "\n".join([README_BEGIN, head, "", *_verdict_lines(data), *_memory_line(data), README_END])
+    return "\n".join([README_BEGIN, head, "", *_verdict_lines(data), *_memory_line(data), *_dataplane_summary(data), README_END])
 
 
 def write(data: dict[str, Any], results: Path, readme: Path | None) -> None:

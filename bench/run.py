@@ -5,11 +5,12 @@
 Starts the fake upstream (bench/upstream.py) on 127.0.0.1, then measures, in this order: the
 upstream's own limit (wrk, when installed), one-shot process time (CLI against an SDK script),
 the connector's CPU per request above raw httpx2 (plus a cProfile), what each import adds to
-memory (bench/memory.py), requests/s and latency at
-concurrency 1, 64 and 256 (each row a fresh process, bench/load.py), and streaming CPU per SSE
-event at concurrency 64. Writes bench/results/latest.md, a dated copy and latest.json, and
-rewrites the ratios block of bench/README.md. Loopback only; every step has a count and a time
-bound; the upstream and every child are ended on exit.
+memory (bench/memory.py), requests/s and latency at concurrency 1, 64 and 256 (each row a
+fresh process, bench/load.py), streaming CPU per SSE event at concurrency 64, and the data
+plane (bench/dataplane.py: 100,000 batch results to a file, a 200 MB upload and download, each
+command a fresh process at a small and a large size). Writes bench/results/latest.md, a dated
+copy and latest.json, and rewrites the ratios block of bench/README.md. Loopback only; every
+step has a count and a time bound; the upstream and every child are ended on exit.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SRC = ROOT / "src"  # --src: measure another copy of the package (a prototype of
 DELTAS = 200  # text deltas per streamed answer
 EVENTS_PER_STREAM = DELTAS + 6  # + message_start, content_block_start, ping, block_stop, message_delta, message_stop
 TIME_BUDGET = 285.0  # seconds: rows still to run after this are skipped, and said so
+DATAPLANE_TIMEOUT = 420.0  # seconds: bench/dataplane.py as a whole (its children have their own limit)
 
 ROWS: list[tuple[str, int, bool]] = [
     *((c, 1, False) for c in ("connector-sync", "connector-async", "connector-async-httpx2", "sdk-sync", "sdk-async", "httpx2-sync", "httpx2-async", "aiohttp")),
@@ -184,6 +186,19 @@ def load_row(client: str, url: str, concurrency: int, stream: bool, seconds: flo
     return row
 
 
+def dataplane(url: str, quick: bool, no_sdk: bool) -> dict[str, Any]:
+    """bench/dataplane.py against the upstream; its progress goes to our stderr."""
+    cmd = [PY, str(HERE / "dataplane.py"), "--url", url, "--cli", shlex.join(cli_command())]
+    cmd += ["--quick"] * quick + ["--no-sdk"] * no_sdk
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=child_env(), timeout=DATAPLANE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {DATAPLANE_TIMEOUT:.0f} s"}
+    if done.returncode != 0:
+        return {"error": f"exit {done.returncode} (its stderr is above in the log)"}
+    return json.loads(done.stdout)
+
+
 def available(module: str) -> bool:
     return subprocess.run([PY, "-c", f"import {module}"], capture_output=True, env=child_env(), check=False).returncode == 0
 
@@ -244,6 +259,11 @@ def main() -> None:
                 continue
             log(f"{client} at concurrency {concurrency}{' (stream)' if stream else ''}")
             data["rows"].append(load_row(client, upstream.url, concurrency, stream, args.seconds))
+        if time.monotonic() - began > TIME_BUDGET:
+            data["skipped"].append("data plane (bench/dataplane.py): over the time budget")
+        else:
+            log("data plane: batch results, upload and download, small and large, each a fresh process")
+            data["dataplane"] = dataplane(upstream.url, args.quick, "anthropic" in missing)
     finally:
         upstream.close()
     data["elapsed_s"] = round(time.monotonic() - began, 1)
