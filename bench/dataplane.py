@@ -172,7 +172,9 @@ def main() -> None:
             raise SystemExit("dataplane: the fake upstream did not start")
         url = f"http://127.0.0.1:{int(line.split()[1])}"
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("ANTHROPIC_")}
-    env.update(ANTHROPIC_BASE_URL=url, ANTHROPIC_API_KEY=API_KEY, NO_PROXY="127.0.0.1")
+    # a manifest cache no other checkout can evict (as bench/run.py's children have): the
+    # warm-up run fills it, so no measured run pays a full manifest check
+    env.update(ANTHROPIC_BASE_URL=url, ANTHROPIC_API_KEY=API_KEY, NO_PROXY="127.0.0.1", XDG_CACHE_HOME=str(HERE / ".work" / "cache"))
     sdk = not args.no_sdk and subprocess.run([sys.executable, "-c", "import anthropic"], env=env, capture_output=True, check=False).returncode == 0
 
     rows: list[Row] = []

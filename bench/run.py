@@ -56,11 +56,18 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
+CACHE = HERE / ".work" / "cache"  # the children's manifest cache: theirs alone
+
+
 def child_env(**extra: str) -> dict[str, str]:
-    """The environment for children: the source tree importable, no proxies, no real key."""
+    """The environment for children: the source tree importable, no proxies, no real key, and a
+    manifest cache of their own. (The shared ~/.cache entry is keyed by connector.yaml's text
+    alone, so another checkout with the same connector.yaml but other schemas replaces it, and
+    the next child here pays a full manifest check: +2.7 MB peak RSS and ~30 ms CPU.)"""
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("ANTHROPIC_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     env["NO_PROXY"] = "127.0.0.1"
+    env["XDG_CACHE_HOME"] = str(CACHE)
     env.update(extra)
     return env
 
