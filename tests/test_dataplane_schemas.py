@@ -529,7 +529,7 @@ BAD_VALUES: list[tuple[str, str, Any]] = [
     # count_tokens: create_message's fields, and its own
     ("count_tokens", "model", ""),
     ("count_tokens", "messages", []),
-    ("count_tokens", "messages", [{"role": "system", "content": "hi"}]),
+    ("count_tokens", "messages", [{"role": "robot", "content": "hi"}]),
     ("count_tokens", "messages", [{"role": "user"}]),
     ("count_tokens", "system", 42),
     ("count_tokens", "tools", [{"name": "has space", "input_schema": {"type": "object"}}]),

@@ -254,7 +254,7 @@ class Dispatcher:
         response, reader = _drive(_retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
         try:
             with _mapped(call.request):
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     yield from reader.feed(chunk)
             reader.result()
         finally:
@@ -276,7 +276,7 @@ class Dispatcher:
     def _complete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
         try:
             with _mapped(response.request):
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     reader.take(chunk)
             return reader.result()
         finally:
@@ -347,7 +347,7 @@ class Dispatcher:
             response, reader = await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
             try:
                 with _mapped(call.request):
-                    async for chunk in response.aiter_bytes():
+                    async for chunk in response.aiter_raw():
                         for data in reader.feed(chunk):
                             yield data
                 reader.result()  # raises when the stream ended before its final event
@@ -369,7 +369,7 @@ class Dispatcher:
     async def _acomplete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
         try:
             with _mapped(response.request):
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     reader.take(chunk)
             return reader.result()
         finally:

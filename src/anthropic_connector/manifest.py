@@ -116,11 +116,6 @@ def _request_problems(name: str, request: RequestSpec | None, handler: str | Non
     return [f"operation {name!r}: {p}" for p in problems]
 
 
-def _line_validator(output_schema: dict[str, Any]) -> Validator:
-    """One line of a JSON Lines output: the output schema's items, with its definitions."""
-    return Validator({**output_schema.get("items", {}), "definitions": output_schema.get("definitions", {})})
-
-
 def load(path: str | Path | None = None) -> Manifest:
     """Load and check a manifest: its own schema, every schema it names, every sample."""
     path = Path(path) if path is not None else default_path()
@@ -143,33 +138,28 @@ def load(path: str | Path | None = None) -> Manifest:
         name = entry["name"]
         if name in operations:
             raise ConfigurationError(f"{path}: operation {name!r} is declared twice")
-        input_schema = files.schema(entry["input"])
         request = _request(entry)
-        if files.check:
-            mistakes = _request_problems(name, request, entry.get("handler"), input_schema)
-            if mistakes:
-                raise ConfigurationError(f"{path}: {mistakes[0]}", details=mistakes)
-        output_schema = files.schema(entry["output"])
         op = Operation(
             name=name,
             title=entry["title"],
             description=entry["description"],
-            input_schema=input_schema,
-            output_schema=output_schema,
-            sample_input=files.json(entry["samples"]["input"]),
-            sample_output=files.json(entry["samples"]["output"]),
+            files=files,
+            input_file=entry["input"],
+            output_file=entry["output"],
+            samples=entry["samples"],
             request=request,
             handler=entry.get("handler"),
-            validator=Validator(input_schema),
-            output_validator=Validator(output_schema),
-            expect_validator=Validator(files.schema(request.expect)) if request and request.expect else None,
-            line_validator=_line_validator(output_schema) if request and request.response == "jsonl" else None,
         )
-        for kind, validator, sample in (("input", op.validator, op.sample_input), ("output", op.output_validator, op.sample_output)):
-            bad = validator.errors(sample) if files.check else []
-            if bad:
-                where = files.root / entry["samples"][kind]
-                raise ConfigurationError(f"{where}: does not match {entry[kind]}: {describe(bad)}", details=bad)
+        if files.check:  # a fresh check: read everything now, so that a broken file fails the load
+            mistakes = _request_problems(name, request, entry.get("handler"), op.input_schema)
+            if mistakes:
+                raise ConfigurationError(f"{path}: {mistakes[0]}", details=mistakes)
+            for kind, validator, sample in (("input", op.validator, op.sample_input), ("output", op.output_validator, op.sample_output)):
+                bad = validator.errors(sample)
+                if bad:
+                    where = files.root / entry["samples"][kind]
+                    raise ConfigurationError(f"{where}: does not match {entry[kind]}: {describe(bad)}", details=bad)
+            op.expect_validator  # noqa: B018 - the expected schema is read and checked too
         operations[name] = op
 
     connection_schema = files.schema(raw["connection"]["schema"])

@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -89,6 +90,38 @@ class _Sink:
             pass
 
 
+PIECE = 64 * 1024  # the most one step of decompression may produce before it is counted
+
+
+class _Inflater:
+    """A body's content-encoding undone a bounded piece at a time, so that a gzip bomb is
+    refused by the size limit as it unfolds, not after (httpx2 would inflate each chunk whole:
+    64 KB of gzip can be 64 MB). The connector asks for no encoding; a server may send one."""
+
+    def __init__(self, encoding: str, rid: str | None) -> None:
+        name = encoding.strip().lower()
+        if name in ("", "identity"):
+            self._inflate = None
+        elif name in ("gzip", "x-gzip", "deflate"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS if name != "deflate" else zlib.MAX_WBITS)
+        else:
+            raise errors.UnexpectedResponseError(f"the answer is encoded as {encoding!r}, which the connector does not read", request_id=rid)
+        self._rid = rid
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        if self._inflate is None:
+            yield data
+            return
+        try:
+            while data:
+                piece = self._inflate.decompress(data, PIECE)
+                if piece:
+                    yield piece
+                data = self._inflate.unconsumed_tail
+        except zlib.error as exc:
+            raise errors.TransportError(f"the answer's compressed body is broken ({exc})", request_id=self._rid) from None
+
+
 class Reader:
     """Takes one response's body as it arrives and turns it into the output.
 
@@ -117,6 +150,7 @@ class Reader:
         self._stream = EventStream() if self.sse else None
         self._assembler = StreamAssembler(call.response, self.rid) if self.sse else None
         self._last_event = time.monotonic()
+        self._inflater = _Inflater(response.headers.get("content-encoding", ""), self.rid)
 
     def _take(self, size: int) -> None:
         self.left -= size
@@ -128,20 +162,21 @@ class Reader:
         for _ in self.feed(chunk):
             pass
 
-    def feed(self, chunk: bytes) -> Iterator[Any]:
-        """Take raw bytes of the body (counted before they are kept)."""
-        self._size += len(chunk)
-        if self._stream is not None:
-            self._take(len(chunk))
-            return self._assembled(self._stream.feed(chunk))
-        if self.lines:
-            return self._split(chunk)
-        if self._sink is not None:
-            self._sink.write(chunk)
-        else:
-            self._take(len(chunk))
-            self._body += chunk
-        return iter(())
+    def feed(self, raw: bytes) -> Iterator[Any]:
+        """Take raw bytes of the body (decoded a bounded piece at a time, each counted before it
+        is kept); yields what may be handed on (events, lines) as they complete."""
+        for chunk in self._inflater.pieces(raw):
+            self._size += len(chunk)
+            if self._stream is not None:
+                self._take(len(chunk))
+                yield from self._assembled(self._stream.feed(chunk))
+            elif self.lines:
+                yield from self._split(chunk)
+            elif self._sink is not None:
+                self._sink.write(chunk)
+            else:
+                self._take(len(chunk))
+                self._body += chunk
 
     def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
         assert self._assembler is not None

@@ -10,7 +10,6 @@ file's stem and rewrites the pointers: ``#/definitions/create_message.input/prop
 
 from __future__ import annotations
 
-import copy
 import json
 import posixpath
 from pathlib import Path
@@ -58,9 +57,10 @@ class SchemaFiles:
 
     def schema(self, relative: str) -> dict[str, Any]:
         """The schema in ``relative``, with every file it refers to bundled in."""
-        schema = copy.deepcopy(self._checked_json(relative))
+        if b".json" not in self.raw(relative):  # no file named, so no cross-file $ref: nothing to bundle
+            return self._checked_json(relative)
         bundled: dict[str, Any] = {}
-        schema = self._rewrite(schema, relative, relative, bundled)
+        schema = self._rewrite(self._checked_json(relative), relative, relative, bundled)  # a new tree: the parsed file is never shared
         if bundled:
             schema.setdefault("definitions", {}).update(bundled)
         return schema

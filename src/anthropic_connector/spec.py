@@ -7,10 +7,11 @@ declarative requester is the model): the generic builder in operations/ reads on
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from .errors import ConfigurationError
 
@@ -59,23 +60,77 @@ class RequestSpec:
         return self.response if self.response in STREAM_FAMILIES else None
 
 
+class SchemaSource(Protocol):
+    """Where an operation's schemas and samples come from (schema_files.SchemaFiles)."""
+
+    def schema(self, relative: str) -> dict[str, Any]: ...
+
+    def json(self, relative: str) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Operation:
-    """One operation as the manifest declares it, with its schemas loaded and checked."""
+    """One operation as the manifest declares it.
+
+    Its schemas, samples and validators are read on first use: a one-shot run of one operation
+    reads that operation's files, not the manifest's every file (create_message's schemas alone
+    are 400 KB of JSON). A manifest that was just checked has read them all already.
+    """
 
     name: str
     title: str
     description: str
-    input_schema: dict[str, Any]
-    output_schema: dict[str, Any]
-    sample_input: Any
-    sample_output: Any
-    validator: Validator = field(repr=False, compare=False)
-    output_validator: Validator = field(repr=False, compare=False)
+    files: SchemaSource = field(repr=False, compare=False)
+    input_file: str
+    output_file: str
+    samples: Mapping[str, str] = field(repr=False)  # {"input": file, "output": file}
     request: RequestSpec | None = None  # None: the input chooses method and URL (raw_http_request)
     handler: str | None = None
-    expect_validator: Validator | None = field(default=None, repr=False, compare=False)  # response ok
-    line_validator: Validator | None = field(default=None, repr=False, compare=False)  # response jsonl: one line
+
+    @functools.cached_property
+    def input_schema(self) -> dict[str, Any]:
+        return self.files.schema(self.input_file)
+
+    @functools.cached_property
+    def output_schema(self) -> dict[str, Any]:
+        return self.files.schema(self.output_file)
+
+    @functools.cached_property
+    def sample_input(self) -> Any:
+        return self.files.json(self.samples["input"])
+
+    @functools.cached_property
+    def sample_output(self) -> Any:
+        return self.files.json(self.samples["output"])
+
+    @functools.cached_property
+    def validator(self) -> Validator:
+        from .validate import Validator
+
+        return Validator(self.input_schema)
+
+    @functools.cached_property
+    def output_validator(self) -> Validator:
+        from .validate import Validator
+
+        return Validator(self.output_schema)
+
+    @functools.cached_property
+    def expect_validator(self) -> Validator | None:
+        """response ok: the schema a 2xx answer must match."""
+        from .validate import Validator
+
+        return Validator(self.files.schema(self.request.expect)) if self.request and self.request.expect else None
+
+    @functools.cached_property
+    def line_validator(self) -> Validator | None:
+        """response jsonl: one line, the output schema's items with its definitions."""
+        from .validate import Validator
+
+        if not (self.request and self.request.response == "jsonl"):
+            return None
+        schema = self.output_schema
+        return Validator({**schema.get("items", {}), "definitions": schema.get("definitions", {})})
 
     @property
     def stream(self) -> str | None:
