@@ -41,10 +41,16 @@ def assert_envelope(out: Any, type_: str) -> dict[str, Any]:
 # -- operations, schema, validate ------------------------------------------------------------
 
 
-def test_operations_prints_name_title_description(cli: Any) -> None:
+def test_operations_prints_name_title_description_category_and_annotations(cli: Any) -> None:
     code, out, err = cli("operations")
     assert code == 0 and err == ""
-    assert out == [{"name": op.name, "title": op.title, "description": op.description} for op in OPERATIONS]
+    assert out == [op.summary() for op in OPERATIONS]
+    assert [(o["name"], o["title"], o["description"]) for o in out] == [(op.name, op.title, op.description) for op in OPERATIONS]
+
+
+def test_schema_connection_prints_the_connection_schema(cli: Any, manifest: Any) -> None:
+    code, out, _ = cli("schema", "connection")
+    assert code == 0 and out == manifest.connection_schema
 
 
 @by_operation()

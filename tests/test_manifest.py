@@ -85,7 +85,29 @@ def test_operation_spec_is_what_connector_yaml_declares(op: manifest_module.Oper
     assert op.stream == ((request or {}).get("response") if (request or {}).get("response") in ("message", "completion") else None)
     assert unbundled(op.input_schema, load_json(REPO / raw["input"])) == load_json(REPO / raw["input"])
     assert op.sample_output == load_json(REPO / raw["samples"]["output"])
-    assert op.summary() == {"name": op.name, "title": raw["title"], "description": raw["description"]}
+    assert op.summary() == {
+        "name": op.name, "title": raw["title"], "description": raw["description"],
+        "category": raw["category"], "annotations": raw["annotations"], "streams": op.stream is not None,
+    }
+
+
+def test_list_and_get_operations_are_read_only_and_deletes_destructive(manifest: manifest_module.Manifest) -> None:
+    for op in manifest.operations.values():
+        if op.name.startswith(("list_", "get_", "count_", "download_", "test_")):
+            assert op.annotations.read_only, op.name
+        if op.name.startswith(("delete_", "cancel_")):
+            assert op.annotations.destructive and op.annotations.idempotent and not op.annotations.read_only, op.name
+
+
+def test_the_declared_auth_is_what_the_connector_sends(manifest: manifest_module.Manifest) -> None:
+    """The manifest tells hosts how the credential travels; auth.py is what sends it."""
+    from anthropic_connector.auth import connection_headers
+    from anthropic_connector.connection import Connection
+
+    for scheme in manifest.auth:
+        connection = Connection.from_mapping({scheme.field: "sk-ant-test-credential"}, manifest)
+        sent = connection_headers(connection)[scheme.header]
+        assert sent == ("Bearer sk-ant-test-credential" if scheme.type == "bearer" else "sk-ant-test-credential")
 
 
 # -- the seed originals ----------------------------------------------------------------------
@@ -222,6 +244,21 @@ def _no_request_nor_handler(root: Path) -> Path:
     return root / "connector.yaml"
 
 
+def _auth_names_a_missing_field(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["connection"]["auth"].append({"type": "api_key", "field": "apikey", "header": "x-api-key"}))
+    return root / "connector.yaml"
+
+
+def _read_only_but_destructive(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].update(annotations={"read_only": True, "destructive": True, "idempotent": True, "open_world": False}))
+    return root / "connector.yaml"
+
+
+def _no_category(root: Path) -> Path:
+    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].pop("category"))
+    return root / "connector.yaml"
+
+
 BREAKAGES = {
     "schema path that does not exist": _missing_schema,
     "schema file deleted": _deleted_schema,
@@ -236,6 +273,9 @@ BREAKAGES = {
     "connection schema missing": _connection_schema_missing,
     "operation declared twice": _duplicate_operation,
     "neither request nor handler": _no_request_nor_handler,
+    "auth names a field the connection lacks": _auth_names_a_missing_field,
+    "read-only yet destructive": _read_only_but_destructive,
+    "an operation without a category": _no_category,
 }
 
 
@@ -284,6 +324,8 @@ def _add_get_thing(root: Path, request: dict[str, Any]) -> None:
         "name": "get_thing",
         "title": "Get Thing",
         "description": "Read one thing.",
+        "category": "Things",
+        "annotations": {"read_only": True, "destructive": False, "idempotent": True, "open_world": False},
         "request": request,
         "input": "schemas/get_thing.input.json",
         "output": "schemas/get_thing.output.json",

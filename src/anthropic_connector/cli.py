@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("operations", help="list the operations as a JSON array")
 
-    schema = sub.add_parser("schema", help="print an operation's input (or output) JSON Schema")
+    schema = sub.add_parser("schema", help="print an operation's input (or output) JSON Schema; `schema connection`: the connection's")
     schema.add_argument("operation")
     schema.add_argument("--output", action="store_true", help="the output schema instead of the input schema")
 
@@ -106,6 +106,9 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     manifest = load(args.manifest)
     if args.command == "operations":
         _print_json([op.summary() for op in manifest.operations.values()])
+        return 0
+    if args.command == "schema" and args.operation == "connection":
+        _print_json(manifest.connection_schema)
         return 0
     op = manifest.operation("test_connection" if args.command == "test-connection" else args.operation)
     if args.command == "schema":

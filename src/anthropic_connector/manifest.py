@@ -22,7 +22,7 @@ from .errors import ConfigurationError
 from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .manifest_cache import Remembered
 from .schema_files import SchemaFiles
-from .spec import FileSpec, Manifest, Operation, RequestSpec
+from .spec import Annotations, AuthScheme, FileSpec, Manifest, Operation, RequestSpec
 from .validate import Validator, describe
 
 _BODY_BY_METHOD = {"POST": "json", "PUT": "json", "PATCH": "json"}  # GET and DELETE: none
@@ -143,6 +143,8 @@ def load(path: str | Path | None = None) -> Manifest:
             name=name,
             title=entry["title"],
             description=entry["description"],
+            category=entry["category"],
+            annotations=Annotations(**entry["annotations"]),
             files=files,
             input_file=entry["input"],
             output_file=entry["output"],
@@ -163,6 +165,11 @@ def load(path: str | Path | None = None) -> Manifest:
         operations[name] = op
 
     connection_schema = files.schema(raw["connection"]["schema"])
+    if files.check:
+        fields = connection_schema.get("properties", {})
+        strays = [a["field"] for a in raw["connection"]["auth"] if a["field"] not in fields]
+        if strays:
+            raise ConfigurationError(f"{path}: connection auth names field {strays[0]!r}, which {raw['connection']['schema']} does not have")
     if files.check and stamp is not None:
         remembered.save(raw, stamp)
     return Manifest(
@@ -174,4 +181,5 @@ def load(path: str | Path | None = None) -> Manifest:
         operations=operations,
         path=path,
         connection_validator=Validator(connection_schema),
+        auth=tuple(AuthScheme(**scheme) for scheme in raw["connection"]["auth"]),
     )

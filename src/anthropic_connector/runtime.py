@@ -67,8 +67,20 @@ class Connector:
         """A connector for the manifest at ``path`` (default: the packaged connector.yaml)."""
         return cls(manifest_module.load(path), **kwargs)
 
-    def operations(self) -> list[dict[str, str]]:
+    @classmethod
+    def catalog(cls, path: str | Path | None = None) -> dict[str, Any]:
+        """The connector as a host's catalogue shows it, before any connection exists: identity,
+        the connection it asks for (schema, how the credential travels) and every operation
+        with its category, annotations, schemas and samples (spec.Manifest.describe)."""
+        return manifest_module.load(path).describe()
+
+    def operations(self) -> list[dict[str, Any]]:
+        """Each operation's name, title, description, category and annotations."""
         return [op.summary() for op in self.manifest.operations.values()]
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """One operation with its schemas and samples, as a host renders it."""
+        return self.manifest.operation(name).describe()
 
     def input_schema(self, name: str) -> dict[str, Any]:
         return self.manifest.operation(name).input_schema

@@ -69,6 +69,30 @@ class SchemaSource(Protocol):
 
 
 @dataclass(frozen=True)
+class Annotations:
+    """What running an operation does, as the manifest declares it: read by hosts that ask
+    before a destructive step, and by agents as MCP's tool hints."""
+
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+
+    def as_dict(self) -> dict[str, bool]:
+        return {"read_only": self.read_only, "destructive": self.destructive, "idempotent": self.idempotent, "open_world": self.open_world}
+
+
+@dataclass(frozen=True)
+class AuthScheme:
+    """One way the connection's credential travels: ``field`` of the connection, sent in
+    ``header`` (an api_key as it is, a bearer token as ``Bearer <token>``)."""
+
+    type: str  # api_key | bearer
+    field: str
+    header: str
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation as the manifest declares it.
 
@@ -80,6 +104,8 @@ class Operation:
     name: str
     title: str
     description: str
+    category: str
+    annotations: Annotations
     files: SchemaSource = field(repr=False, compare=False)
     input_file: str
     output_file: str
@@ -136,9 +162,25 @@ class Operation:
     def stream(self) -> str | None:
         return self.request.stream if self.request else None
 
-    def summary(self) -> dict[str, str]:
-        """What a host lists in its operation picker."""
-        return {"name": self.name, "title": self.title, "description": self.description}
+    def summary(self) -> dict[str, Any]:
+        """What a host lists in its operation picker: names, its group, what running it does."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "category": self.category,
+            "annotations": self.annotations.as_dict(),
+            "streams": self.stream is not None,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        """Everything a host or an agent needs to present and fill in the operation."""
+        return {
+            **self.summary(),
+            "input_schema": self.input_schema,
+            "output_schema": self.output_schema,
+            "samples": {"input": self.sample_input, "output": self.sample_output},
+        }
 
 
 @dataclass(frozen=True)
@@ -153,6 +195,19 @@ class Manifest:
     operations: dict[str, Operation]
     path: Path
     connection_validator: Validator = field(repr=False, compare=False)
+    auth: tuple[AuthScheme, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """The whole connector for a host's catalogue: identity, the connection it asks for
+        (schema and how the credential travels) and every operation, described."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "version": self.version,
+            "description": self.description,
+            "connection": {"schema": self.connection_schema, "auth": [vars(a) for a in self.auth]},
+            "operations": [op.describe() for op in self.operations.values()],
+        }
 
     def operation(self, name: str) -> Operation:
         """The operation called ``name``; a ConfigurationError lists the known ones otherwise."""
