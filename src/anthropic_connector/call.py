@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, IO, Any
+from typing import TYPE_CHECKING, IO, Any, Callable
 
 import httpx2
 
@@ -33,6 +33,7 @@ class Call:
     sink: Path | None = None  # jsonl / bytes: write the answer to this file instead of holding it
     name_hint: str | None = None  # bytes: the file name when the answer does not give one
     opened: tuple[IO[Any], ...] = ()  # files the request streams from, closed after sending
+    guard: Callable[[httpx2.Request], None] | None = field(default=None, repr=False)  # a door's check of every hop before it is sent
 
     @property
     def raw(self) -> bool:

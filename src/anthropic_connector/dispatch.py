@@ -92,10 +92,14 @@ def _retrying(call: Call, clock: Clock, auth: ConnectionAuth) -> Flow:
     attempt = 0
     while True:
         request, hops = call.request, 0
+        if call.guard is not None:
+            call.guard(request)
         outcome = yield _Send(attempt, request, True)
         while isinstance(outcome, _Redirect):  # each hop judged anew; its body was never read
             hops += 1
             request = auth.prepare(outcome.request, redirected=True)
+            if call.guard is not None:
+                call.guard(request)
             outcome = yield _Send(attempt, request, hops < MAX_REDIRECTS)
         if isinstance(outcome, errors.ConnectorError):
             retryable, headers, why = retry.should_retry(outcome), getattr(outcome, "headers", None), outcome.message

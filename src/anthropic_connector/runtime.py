@@ -8,8 +8,9 @@ sandbox) is there.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, AsyncGenerator, Iterator, Mapping
+from typing import Any, AsyncGenerator, Callable, Iterator, Mapping
 
 import httpx2
 
@@ -31,7 +32,9 @@ class Connector:
 
     ``max_in_flight`` caps the async runs sending at once (None: no cap); the others wait their
     turn, first come first served. ``clock`` is what retries read and wait with (a test's
-    clock records the waits instead of sleeping).
+    clock records the waits instead of sleeping). ``guard`` sees every request, redirects
+    included, before it is sent and may refuse it with a ConnectorError: a door serving other
+    people's calls keeps them to the origins it allows (doors/policy.py).
     """
 
     def __init__(
@@ -44,8 +47,10 @@ class Connector:
         sandbox: bool = False,
         max_in_flight: int | None = MAX_IN_FLIGHT,
         clock: Clock | None = None,
+        guard: Callable[[httpx2.Request], None] | None = None,
     ) -> None:
         self.manifest = manifest or manifest_module.load()
+        self._guard = guard
         if connection is None:
             connection = Connection.from_env(self.manifest)
         elif not isinstance(connection, Connection):
@@ -106,7 +111,8 @@ class Connector:
         """Validate, then build: nothing is sent for an input that breaks its schema."""
         op = self.manifest.operation(name)
         check(op.validator, payload)
-        return build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
+        call = build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
+        return call if self._guard is None else replace(call, guard=self._guard)
 
     def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
         """Validate, send and return the operation's output; raises a ConnectorError otherwise.
