@@ -87,8 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     _connection_arguments(test)
 
     # Listed for --help only: main() hands `sandbox ...` to the sandbox's own parser, so that
-    # no other command pays for importing the emulator.
+    # no other command pays for importing the emulator; and the doors to theirs (doors/), so
+    # that none pays for their web frameworks.
     sub.add_parser("sandbox", help="serve the embedded Anthropic API sandbox on a local port (see: sandbox --help)")
+    sub.add_parser("serve", help="serve the operations over HTTP, with an OpenAPI document (see: serve --help)")
+    sub.add_parser("mcp", help="serve every operation as an MCP tool, over stdio or --http (see: mcp --help)")
+    sub.add_parser("openapi", help="print the service's OpenAPI document (see: openapi --help)")
     return parser
 
 
@@ -192,6 +196,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return sandbox_main(argv[1:])
     try:
         try:
+            from .doors import COMMANDS as DOORS, main as door_main  # no web framework: each door imports its own
+
+            if argv[:1] and argv[0] in DOORS:
+                return door_main(argv)
             return _run(_parser().parse_args(argv), clock)
         except errors.ConnectorError as exc:
             _print_json(exc.envelope())  # inside the outer try: writing the envelope can fail too
