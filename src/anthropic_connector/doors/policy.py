@@ -21,10 +21,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, MutableMapping, Optional
 
 import httpx2
 
@@ -32,6 +33,7 @@ from ..auth import origin
 from ..connection import Connection
 from ..errors import ValidationError
 from ..spec import Operation
+from .http import UNAUTHORIZED, envelope
 
 TOKEN_ENV = "ANTHROPIC_CONNECTOR_TOKEN"  # the service's own token, when not given as --token
 Origin = tuple[str, str, Optional[int]]
@@ -117,3 +119,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="let requests go to this origin as well as the connection's (repeatable; '*' for any)",
     )
     parser.add_argument("--token", help=f"require 'Authorization: Bearer TOKEN' of callers (default: ${TOKEN_ENV}, if set)")
+
+
+class CallerGate:
+    """An ASGI wrapper that admits only callers with the server's token (when it has one),
+    before any route of the wrapped app runs; ``open_paths`` (a health check) need none."""
+
+    def __init__(self, app: Any, policy: DoorPolicy, open_paths: tuple[str, ...] = ()) -> None:
+        self.app, self.policy, self.open_paths = app, policy, open_paths
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.open_paths:
+            authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
+            if not self.policy.admits(authorization):
+                body = json.dumps(envelope("unauthorized", "this server needs 'Authorization: Bearer <its token>'")).encode()
+                headers = [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]
+                await send({"type": "http.response.start", "status": UNAUTHORIZED, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -34,13 +34,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from ..connection import Connection
 from ..errors import ConfigurationError, ConnectorError, ValidationError
 from . import http
 from .hosting import Hosting, add_arguments, serve
 from .openapi import document
+from .policy import CallerGate
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a base64 upload of 24 MiB; larger files go by --allow-dir path
 log = logging.getLogger("anthropic_connector.service")
@@ -214,7 +215,7 @@ class Service:
             Route("/connection/test", self.connection_test, methods=["POST"]),
         ]
         handlers = {HTTPException: _http_exception, ConnectorError: _connector_error, _Refused: _refused, Exception: _internal}
-        return _Gate(Starlette(routes=routes, exception_handlers=handlers, lifespan=self.lifespan), self.hosting)  # type: ignore[arg-type]
+        return CallerGate(Starlette(routes=routes, exception_handlers=handlers, lifespan=self.lifespan), self.hosting.policy, open_paths=("/healthz",))
 
 
 async def _connector_error(request: Request, exc: Exception) -> Response:
@@ -236,24 +237,6 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 async def _internal(request: Request, exc: Exception) -> Response:
     log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
     return _answer(http.envelope("internal_error", "the service failed; see its log"), http.INTERNAL)
-
-
-class _Gate:
-    """Admits only callers with the service's token (when it has one), before any route runs."""
-
-    def __init__(self, app: ASGIApp, hosting: Hosting) -> None:
-        self.app, self.policy = app, hosting.policy
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/healthz":
-            authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
-            if not self.policy.admits(authorization):
-                body = json.dumps(http.envelope("unauthorized", "this service needs 'Authorization: Bearer <its token>'")).encode()
-                headers = [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]
-                await send({"type": "http.response.start", "status": http.UNAUTHORIZED, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
 
 
 def main(argv: Sequence[str]) -> int:
