@@ -13,7 +13,7 @@ from conftest import MANIFEST
 
 from anthropic_connector.connection import Connection
 from anthropic_connector.doors.policy import DoorPolicy, add_arguments
-from anthropic_connector.errors import ValidationError
+from anthropic_connector.errors import ConfigurationError
 
 UPLOAD = MANIFEST.operation("upload_file")
 RESULTS = MANIFEST.operation("get_message_batch_results")
@@ -36,7 +36,7 @@ def allowed(tmp_path: Path) -> Path:
 
 
 def refused(call: object) -> str:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ConfigurationError) as caught:
         call()  # type: ignore[operator]
     return str(caught.value.details)
 

@@ -181,11 +181,11 @@ def test_files_only_inside_the_allowed_directory(tmp_path: Path) -> None:
         assert uploaded.status_code == 200 and uploaded.json()["filename"] == "report.txt"
         for named in ("../private.txt", "escape", str(tmp_path / "private.txt")):
             refused = post(server, "/operations/upload_file/run", {"file_path": named})
-            assert refused.status_code == 422 and refused.json()["error"]["details"][0]["path"] == "/file_path"
+            assert refused.status_code == 403 and refused.json()["error"]["details"][0]["path"] == "/file_path"
         written = post(server, "/operations/download_file/run?output_file=copy.bin", {"file_id": "file_1"})
         assert written.status_code == 200 and (allowed / "copy.bin").stat().st_size == written.json()["size_bytes"]
         outside = post(server, "/operations/download_file/run?output_file=../copy.bin", {"file_id": "file_1"})
-        assert outside.status_code == 422 and not (tmp_path / "copy.bin").exists()
+        assert outside.status_code == 403 and not (tmp_path / "copy.bin").exists()
 
 
 def test_raw_requests_stay_on_the_connection_origin(recorder: Recorder, tmp_path: Path, fake_key: str) -> None:
@@ -194,10 +194,10 @@ def test_raw_requests_stay_on_the_connection_origin(recorder: Recorder, tmp_path
         redirect = Answer(302, b"", {"location": other.url + "/inside"})
         with served_by(recorder.url, tmp_path, fake_key) as server:
             away = post(server, "/operations/raw_http_request/run", {"method": "GET", "url": {"fullUrl": other.url + "/admin"}})
-            assert away.status_code == 422 and "origin" in away.json()["error"]["message"]
+            assert away.status_code == 403 and "origin" in away.json()["error"]["message"]
             recorder.script(redirect)
             bounced = post(server, "/operations/raw_http_request/run", {"method": "GET", "url": {"endpoint": "/v1/models"}})
-            assert bounced.status_code == 422
+            assert bounced.status_code == 403
         assert other.connections == 0
         with Server(["serve", "--connection", str(tmp_path / "connection.json"), "--allow-origin", other.url]) as server:
             allowed = post(server, "/operations/raw_http_request/run", {"method": "GET", "url": {"fullUrl": other.url + "/x"}})

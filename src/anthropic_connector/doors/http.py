@@ -16,8 +16,8 @@ from ..errors import APIError, ConnectorError
 
 # error type -> (status, what the document says of it)
 STATUSES: dict[str, tuple[int, str]] = {
-    "validation_error": (422, "The input breaks its schema, or the request is refused by this server's policy; nothing was sent. details: every violation."),
-    "configuration_error": (403, "The service cannot run this as configured (an unusable credential, or an operation that does not stream)."),
+    "validation_error": (422, "The input breaks its schema; nothing was sent. details: every violation."),
+    "configuration_error": (403, "The service will not run this as configured: a file on the server or another origin that its policy does not allow (details name the field), or an unusable connection."),
     "api_error": (502, "The Anthropic API refused the request; its status and error body are in the envelope."),
     "unexpected_response": (502, "The upstream answered 2xx with something that is not the operation's output."),
     "response_too_large": (502, "The upstream's answer passed the connection's max_response_bytes."),

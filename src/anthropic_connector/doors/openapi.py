@@ -47,6 +47,12 @@ _SHAPES: dict[str, Any] = {
         "properties": {"path": {"type": "string"}, "lines": {"type": "integer"}, "filename": {"type": "string"}, "media_type": {"type": "string"}, "size_bytes": {"type": "integer"}},
     },
 }
+_EVENT = {  # each server-sent event: its type as the event name, its JSON as the data
+    "type": "object",
+    "required": ["data"],
+    "description": "With `accept: text/event-stream` or `\"stream\": true`: each event as it arrives; a failure after the first is an `error` event carrying the envelope.",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string", "description": "The event's JSON."}},
+}
 _FAILURES = {
     "Unauthorized": (http.UNAUTHORIZED, "No credential (send x-api-key, or start the service with one), the service's token missing or wrong, or the upstream refused the key."),
     "Forbidden": (403, http.STATUSES["configuration_error"][1] + " Also the upstream's 403."),
@@ -85,7 +91,7 @@ def _run(op: Operation, input_ref: str, output_ref: str) -> dict[str, Any]:
         ok_schema = {"anyOf": [ok_schema, _ref("WrittenFile")]}
     content = _json(ok_schema, op.sample_output)
     if op.stream:
-        content["text/event-stream"] = {"schema": {"type": "string", "description": "With `accept: text/event-stream` or `\"stream\": true`: each event's JSON data as it arrives."}}
+        content["text/event-stream"] = {"schema": _EVENT}
     run = {
         "operationId": op.name,
         "summary": op.title,

@@ -31,7 +31,7 @@ import httpx2
 
 from ..auth import origin
 from ..connection import Connection
-from ..errors import ValidationError
+from ..errors import ConfigurationError
 from ..spec import Operation
 from .http import UNAUTHORIZED, envelope
 
@@ -39,8 +39,10 @@ TOKEN_ENV = "ANTHROPIC_CONNECTOR_TOKEN"  # the service's own token, when not giv
 Origin = tuple[str, str, Optional[int]]
 
 
-def _refused(field: str, message: str) -> ValidationError:
-    return ValidationError(f"the input is refused by this server: {field} {message}", details=[{"path": field, "message": message}])
+def _refused(field: str, message: str) -> ConfigurationError:
+    """A schema-valid input this server will not run: a 403 (configuration_error), not a 422,
+    since the same input may run elsewhere; details name the field, as a violation would."""
+    return ConfigurationError(f"the input is refused by this server: {field} {message}", details=[{"path": field, "message": message}])
 
 
 def _digest(text: str) -> bytes:
@@ -77,7 +79,7 @@ class DoorPolicy:
 
     def admit(self, op: Operation, payload: Any, output_file: str | None = None) -> tuple[Any, Path | None]:
         """The input with any local path it names resolved inside the allowed directory, and the
-        output file likewise; a ValidationError (nothing is opened or sent) otherwise."""
+        output file likewise; a ConfigurationError (nothing is opened or sent) otherwise."""
         path_field = op.request.file.path if op.request is not None and op.request.file is not None else None
         if path_field is not None and isinstance(payload, dict) and isinstance(payload.get(path_field), str):
             payload = {**payload, path_field: str(self._inside(payload[path_field], f"/{path_field}", must_exist=True))}

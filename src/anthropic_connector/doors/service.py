@@ -231,7 +231,9 @@ async def _refused(request: Request, exc: Exception) -> Response:
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
-    return _answer(http.envelope(kind, str(exc.detail)), exc.status_code)
+    answer = _answer(http.envelope(kind, str(exc.detail)), exc.status_code)
+    answer.headers.update(exc.headers or {})  # a 405's Allow
+    return answer
 
 
 async def _internal(request: Request, exc: Exception) -> Response:
