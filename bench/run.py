@@ -266,6 +266,10 @@ def main() -> None:
                 continue
             log(f"{client} at concurrency {concurrency}{' (stream)' if stream else ''}")
             data["rows"].append(load_row(client, upstream.url, concurrency, stream, args.seconds))
+        log("the HTTP service (serve) against the library, c=64 (bench/service.py)")
+        done = subprocess.run([PY, str(HERE / "service.py"), "--url", upstream.url, "--seconds", str(args.seconds * 2)],
+                              capture_output=True, text=True, env=child_env(), timeout=120, check=False)
+        data["service"] = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
         if time.monotonic() - began > TIME_BUDGET:
             data["skipped"].append("data plane (bench/dataplane.py): over the time budget")
         else:
