@@ -61,3 +61,10 @@ def test_the_readme_library_snippets_run(monkeypatch: pytest.MonkeyPatch, capsys
     exec(compile(second, "README.md", "exec"), {})  # noqa: S102
     assert capsys.readouterr().out.splitlines() == ["q1 succeeded"]
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
+
+
+def test_the_readme_plugin_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The four doors' host snippet, through the entry point of this checkout's install."""
+    (snippet,) = fenced(section("Load it into any platform: four doors"), "python")
+    exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
+    assert capsys.readouterr().out.startswith("{'ok': True} ['Advanced', 'Batches'")
