@@ -85,3 +85,8 @@ def test_the_token_is_required_when_set(monkeypatch: pytest.MonkeyPatch) -> None
     assert not any(guarded.admits(h) for h in (None, "", "Bearer", "Bearer s3cre", "Bearer s3cret2", "Basic s3cret", "s3cret"))
     monkeypatch.setenv("ANTHROPIC_CONNECTOR_TOKEN", "from-env")
     assert policy().admits("Bearer from-env") and not policy().admits(None)
+
+
+def test_an_allowed_dir_that_is_not_one_is_a_configuration_error(cli: object, tmp_path: Path) -> None:
+    code, out, _ = cli("serve", "--allow-dir", str(tmp_path / "nowhere"))  # type: ignore[operator]
+    assert code == 3 and "--allow-dir" in out["error"]["message"]

@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser, port: int | None) -> None:
     parser.add_argument("--connection", metavar="FILE", help="a JSON or YAML connection file (default: ANTHROPIC_* env)")
     parser.add_argument("--sandbox", action="store_true", help="answer from the embedded sandbox: no key, no network")
     parser.add_argument("--manifest", help="a connector.yaml other than the packaged one")
-    parser.add_argument("--access-log", action="store_true", help="log each request's method, path and status to stderr")
+    parser.add_argument("--access-log", action="store_true", help="log each request's method, path and status (uvicorn's access log)")
     policy_module.add_arguments(parser)
 
 

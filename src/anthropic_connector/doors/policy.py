@@ -60,9 +60,9 @@ class DoorPolicy:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> DoorPolicy:
-        allowed_dir = Path(args.allow_dir).expanduser().resolve(strict=True) if args.allow_dir else None
+        allowed_dir = Path(args.allow_dir).expanduser().resolve() if args.allow_dir else None
         if allowed_dir is not None and not allowed_dir.is_dir():
-            raise NotADirectoryError(f"--allow-dir {args.allow_dir}: not a directory")
+            raise ConfigurationError(f"--allow-dir {args.allow_dir}: not a directory")
         origins = frozenset(origin(httpx2.URL(url)) for url in args.allow_origin if url != "*")
         return cls(allowed_dir, origins, "*" in args.allow_origin, args.token or os.environ.get(TOKEN_ENV) or None)
 
