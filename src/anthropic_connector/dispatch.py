@@ -190,6 +190,7 @@ class Dispatcher:
             _refuse_clear_proxy(connection)
         self.connection = connection
         self.clock = clock or Clock()
+        self._label_text = label
         self._label = f" ({label})" if label else ""
         self._auth = ConnectionAuth(connection)
         self._transport = transport
@@ -198,6 +199,12 @@ class Dispatcher:
         self._aclient: httpx2.AsyncClient | None = None
         self._max_in_flight = max_in_flight
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def sibling(self) -> Dispatcher:
+        """A dispatcher on the same connection, transports, turns and clock, with HTTP clients of
+        its own: for an event loop of its own (a sync host's bulk run), whose async client must
+        not outlive it nor be one another loop opened."""
+        return Dispatcher(self.connection, self._transport, self._async_transport, self._max_in_flight, self.clock, self._label_text)
 
     @property
     def client(self) -> httpx2.Client:

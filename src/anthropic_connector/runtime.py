@@ -7,10 +7,11 @@ sandbox) is there.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, AsyncGenerator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Iterator, Mapping
 
 import httpx2
 
@@ -25,6 +26,9 @@ from .output import Result
 from .spec import Manifest, Operation
 from .inputs import check, vet
 from .validate import describe
+
+if TYPE_CHECKING:
+    from .bulk.batches import Limits
 
 
 class Connector:
@@ -128,11 +132,52 @@ class Connector:
 
     async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
         """``run`` for asyncio hosts: same checks, same output, on the async client."""
-        call = self._call(name, payload, timeout, max_retries, output_file)
-        try:
-            return await self._dispatcher.asend(call)
-        finally:
-            call.close()
+        return await _asent(self._dispatcher, self._call(name, payload, timeout, max_retries, output_file))
+
+    @property
+    def clock(self) -> Clock:
+        """What retries and a bulk run's polling read the time from and wait with."""
+        return self._dispatcher.clock
+
+    def run_many(self, name: str, inputs: str | Path, output: str | Path, *, via_batches: bool = False, batch_limits: Limits | None = None, **options: Any) -> dict[str, Any]:
+        """Run ``name`` on every line of the JSON Lines file ``inputs``; results to ``output``.
+
+        Every line is checked first (a ValidationError lists the violations by line, and nothing
+        is sent, unless ``skip_invalid=True``); then the lines are sent ``concurrency`` (default 8)
+        at once with this connector's retries, and each result is written in input order as
+        ``{"line", "custom_id", "output"}`` or ``{"line", "custom_id", "error"}``. Running again
+        with the same output keeps the lines that have an output and sends the rest. Options:
+        ``concurrency``, ``skip_invalid``, ``max_line_bytes``, ``progress`` (None: a bar when
+        stderr is a terminal), ``timeout`` and ``max_retries``. ``via_batches`` (create_message): through Message Batches, split
+        at ``batch_limits`` (``bulk.Limits``; default the API's). Returns the summary
+        ``{"path", "lines", "succeeded", "failed", "kept"}``. From async code use ``arun_many``.
+        """
+        from .bulk import many
+
+        settings = many.Options(**options)
+        if via_batches:
+            return many.run_batches(many.Job(self, name, inputs, output, settings), batch_limits or many.Limits())
+        own = self._dispatcher.sibling()  # this call's event loop is its own, and so is its client
+
+        async def send(op: str, payload: Any, timeout: float | None = None, max_retries: int | None = None) -> Result:
+            return await _asent(own, self._call(op, payload, timeout, max_retries))
+
+        async def main() -> dict[str, Any]:
+            try:
+                return await many.arun_many(self, name, inputs, output, settings, send)
+            finally:
+                await own.aclose()
+
+        return asyncio.run(main())
+
+    async def arun_many(self, name: str, inputs: str | Path, output: str | Path, *, via_batches: bool = False, batch_limits: Limits | None = None, **options: Any) -> dict[str, Any]:
+        """``run_many`` for asyncio hosts, on this connector's async client (``via_batches``,
+        which mostly waits, runs in a thread)."""
+        from .bulk import many
+
+        if via_batches:
+            return await asyncio.to_thread(self.run_many, name, inputs, output, via_batches=True, batch_limits=batch_limits, **options)
+        return await many.arun_many(self, name, inputs, output, many.Options(**options))
 
     def test_connection(self, *, timeout: float | None = None) -> Result:
         """A host's "Test" button: ``{"ok": true}``, or the error saying what is wrong (a key the
@@ -177,6 +222,13 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _asent(dispatcher: Dispatcher, call: Call) -> Result:
+    try:
+        return await dispatcher.asend(call)
+    finally:
+        call.close()
 
 
 def _sink(op: Operation, output_file: str | Path | None) -> Path | None:
