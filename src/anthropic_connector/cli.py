@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", metavar="FILE", help="write a JSON Lines or file answer to FILE as it arrives (batch results, file downloads)")
     _connection_arguments(run)
 
+    from .bulk.cli import add_parser as add_run_many
+
+    add_run_many(sub, _connection_arguments)
+
     test = sub.add_parser("test-connection", help="check the connection's key and base URL (GET /v1/models?limit=1; spends no tokens)")
     _connection_arguments(test)
 
@@ -108,6 +112,11 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     from .manifest import load
 
     manifest = load(args.manifest)
+    if args.command == "run-many":
+        from .bulk.cli import run as run_many
+
+        _print_json(run_many(args, manifest, clock))
+        return 0
     if args.command == "operations":
         _print_json([op.summary() for op in manifest.operations.values()])
         return 0
