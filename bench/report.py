@@ -361,6 +361,10 @@ def markdown(data: dict[str, Any]) -> str:
                 lines.append(f"| {mode} | {o['raw_us']:.0f} | {o['connector_us']:.0f} | {o['overhead_us']:.0f} |")
         lines += ["", "Where it goes: bench/results/profile.txt (cProfile of `Connector.run`)."]
     lines += _dataplane_lines(data)
+    if "bulk" in data:
+        from bulk import markdown as bulk_markdown
+
+        lines += bulk_markdown(data["bulk"])
     if data["skipped"]:
         lines += ["", "## Skipped", ""] + [f"- {s}" for s in data["skipped"]]
     return "\n".join(lines) + "\n"

@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import bulk  # noqa: E402
 import report  # noqa: E402
 from clients import API_KEY, PAYLOAD  # noqa: E402
 
@@ -255,6 +256,8 @@ def main() -> None:
         log("what each import of an async run adds to its memory")
         done = subprocess.run([PY, str(HERE / "memory.py")], capture_output=True, text=True, env=child_env(), timeout=60, check=False)
         data["memory"] = json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
+        log("bulk runs over the sandbox (bench/bulk.py)")
+        data["bulk"] = bulk.measure(bulk.QUICK_SIZES if args.quick else bulk.SIZES, 64, child_env(), log)
         for client, concurrency, stream in ROWS:
             needs = {"sdk": "anthropic", "aiohttp": "aiohttp"}
             lacking = [m for key, m in needs.items() if key in client and m in missing]
