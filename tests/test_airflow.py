@@ -5,9 +5,10 @@ and connection form are checked here; then Airflow itself (apache-airflow 3.3.2,
 everything it needs in tests/airflow/requirements.txt) is installed into .airflow-venv/, cached
 between runs and rebuilt when the pins or pyproject.toml change, with this project installed
 editable beside it. There, tests/airflow/connector_dag.py runs a DAG with ``dag.test()`` against
-a sandbox on 127.0.0.1 that this test starts: a create_message task, a templated task quoting
+sandboxes on 127.0.0.1 that this test starts: a create_message task, a templated task quoting
 its XCom, an invalid input failing its task with nothing sent, and deferrable batch operators
-whose triggers Airflow runs inline. AIRFLOW_HOME and its sqlite database live in a temp folder.
+whose triggers Airflow runs inline; then the README's DAG, as written. AIRFLOW_HOME and its
+sqlite database live in a temp folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from anthropic_connector.airflow.provider import extra_fields, get_provider_info
 from anthropic_connector.sandbox import SandboxOptions, serve
 
 HERE = Path(__file__).resolve().parent / "airflow"
+README_DAG = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8").split("## At scale\n", 1)[1], re.S)[1]
 VENV = REPO / ".airflow-venv"
 KEY = "sk-ant-test-airflow-0123456789"
 
@@ -102,43 +105,54 @@ def airflow_python() -> Path:
     return python
 
 
-def test_a_dag_runs_every_kind_of_task_on_a_real_airflow(tmp_path: Path) -> None:
+def test_dags_run_every_kind_of_task_on_a_real_airflow(tmp_path: Path) -> None:
     python = airflow_python()
     dags, results = tmp_path / "dags", tmp_path / "results"
     dags.mkdir()
     results.mkdir()
     shutil.copy(HERE / "connector_dag.py", dags / "connector_dag.py")
-    with serve(options=SandboxOptions(api_key=KEY, batch_seconds=0.5)) as server:
-        connection = {"conn_type": "anthropic_connector", "host": server.url, "password": KEY, "extra": {"max_retries": "1", "timeout": "30"}}
+    (dags / "readme_dag.py").write_text(README_DAG, encoding="utf-8")
+    fast, slow = SandboxOptions(api_key=KEY, batch_seconds=0), SandboxOptions(api_key=KEY, batch_seconds=1)
+    with serve(options=fast) as server, serve(options=slow) as slow_server:
         env = {
             "PATH": os.environ["PATH"], "HOME": str(tmp_path), "NO_PROXY": "127.0.0.1",
             "AIRFLOW_HOME": str(tmp_path / "home"), "AIRFLOW__CORE__DAGS_FOLDER": str(dags), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW_CONN_ANTHROPIC_CONNECTOR_DEFAULT": json.dumps(connection), "BATCH_RESULTS": str(results),
+            "AIRFLOW_CONN_ANTHROPIC_CONNECTOR_DEFAULT": connection(server.url), "AIRFLOW_CONN_ANTHROPIC_CONNECTOR_SLOW": connection(slow_server.url),
+            "BATCH_RESULTS": str(results),
         }
         subprocess.run([str(python), "-m", "airflow", "db", "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=600)
         done = subprocess.run([str(python), str(dags / "connector_dag.py")], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
         sent = [(r.method, r.path, r.body) for r in server.sandbox.requests]
+        sent_slow = [(r.method, r.path) for r in slow_server.sandbox.requests]
     output = done.stdout + done.stderr
     assert KEY not in output
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")] or [pytest.fail(output[-5000:])]
     report: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
 
-    assert report["states"] == {"ask": "success", "follow_up": "success", "invalid": "failed", "batch": "success", "batch_to_file": "success"}
-    assert report["provider"] == "anthropic-connector" and report["hook"] == "anthropic_connector.airflow.hooks.AnthropicConnectorHook"
-    assert report["test_connection"][0] is True and "conn_fields" in report and "max_retries" in report["conn_fields"]
+    assert report["dag"]["states"] == {"ask": "success", "follow_up": "success", "invalid": "failed", "batch": "success", "batch_to_file": "success"}
+    assert report["readme"]["states"] == {"ask": "success", "follow_up": "success", "summaries": "success"}
+    found = report["provider"]
+    assert found["package"] == "anthropic-connector" and found["hook"] == "anthropic_connector.airflow.hooks.AnthropicConnectorHook"
+    assert found["test_connection"][0] is True and "max_retries" in found["conn_fields"]
 
-    xcoms = report["xcoms"]
+    xcoms = report["dag"]["xcoms"]
     answer = xcoms["ask.return_value"]["content"][0]["text"]
     messages = [json.loads(body) for method, path, body in sent if (method, path) == ("POST", "/v1/messages")]
-    assert len(messages) == 2  # ask and follow_up: the invalid input was never sent
-    assert messages[1]["messages"][0]["content"] == f"Say more about: {answer}"  # templated from ask's XCom
+    assert len(messages) == 4  # ask and follow_up of each DAG
+    assert not any(m["messages"][0]["role"] == "robot" for m in messages)  # the invalid input was never sent
+    assert f"Say more about: {answer}" in [m["messages"][0]["content"] for m in messages]  # templated from ask's XCom
     assert "invalid input: /messages/0/role must be one of" in output and "nothing was sent" in output
 
     assert [r["custom_id"] for r in xcoms["batch.return_value"]] == ["doc-0", "doc-1", "doc-2"]
     assert all(r["result"]["type"] == "succeeded" for r in xcoms["batch.return_value"])
     assert xcoms["batch.batch_id"].startswith("msgbatch_")
-    to_file = xcoms["batch_to_file.return_value"]
-    assert to_file == {"path": str(results / "batch_to_file.jsonl"), "lines": 20}
+    assert xcoms["batch_to_file.return_value"] == {"path": str(results / "batch_to_file.jsonl"), "lines": 20}
     assert len((results / "batch_to_file.jsonl").read_text().splitlines()) == 20
-    polls = [path for method, path, _ in sent if method == "GET" and path.startswith("/v1/messages/batches/msgbatch_") and not path.endswith("/results")]
-    assert len(polls) >= 2  # the triggers polled with the async client until the batches ended
+    polls = [path for method, path in sent_slow if method == "GET" and path.startswith("/v1/messages/batches/msgbatch_") and not path.endswith("/results")]
+    assert len(polls) >= 4  # the triggers polled with the async client until the batches ended
+    assert len(report["readme"]["xcoms"]["summaries.return_value"]) == 3
+
+
+def connection(url: str) -> str:
+    """An Airflow connection in the environment's JSON form, extras as a form leaves them: text."""
+    return json.dumps({"conn_type": "anthropic_connector", "host": url, "password": KEY, "extra": {"max_retries": "1", "timeout": "30"}})
