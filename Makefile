@@ -39,4 +39,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .hypothesis tests/forms/node_modules .sdk-suite .plugin-host
+	rm -rf $(VENV) .hypothesis tests/forms/node_modules .sdk-suite .plugin-host .airflow-venv

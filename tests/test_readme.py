@@ -68,3 +68,34 @@ def test_the_readme_plugin_snippet_runs(capsys: pytest.CaptureFixture[str]) -> N
     (snippet,) = fenced(section("Load it into any platform: four doors"), "python")
     exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
     assert capsys.readouterr().out.startswith("{'ok': True} ['Advanced', 'Batches'")
+
+
+def test_the_at_scale_commands_run_as_written(tmp_path: Any) -> None:
+    """The run-many block, heredoc and all, in bash: results, a re-run that sends nothing, batches."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (block,) = fenced(section("At scale"), "sh")
+    env = {"PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    decoder, text, summaries = json.JSONDecoder(), done.stdout, []
+    while text.strip():
+        summary, end = decoder.raw_decode(text.lstrip())
+        summaries.append(summary)
+        text = text.lstrip()[end:]
+    assert [(s["succeeded"], s["kept"]) for s in summaries] == [(2, 0), (2, 2), (2, 0)] and len(summaries[2]["batches"]) == 1
+    results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [r["custom_id"] for r in results] == ["colour", "line-2"]
+    assert (tmp_path / "batched.jsonl").read_text().splitlines() == (tmp_path / "results.jsonl").read_text().splitlines()
+
+
+def test_the_at_scale_library_snippet_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    snippet = fenced(section("At scale"), "python")[0]  # the second is the Airflow DAG: tests/test_airflow.py runs it
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
+    printed = capsys.readouterr().out.strip()
+    assert f"print(summary)   # {printed}" in snippet and "'succeeded': 1" in printed
+    assert len((tmp_path / "batched.jsonl").read_text().splitlines()) == 1
