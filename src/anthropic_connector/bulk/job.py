@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..errors import ValidationError
 from ..validate import describe
 from . import ledger, progress
-from .inputs import MAX_LINE_BYTES, Line, Survey, read, survey
+from .inputs import MAX_LINE_BYTES, Line, read, survey
 
 if TYPE_CHECKING:
     from ..runtime import Connector
@@ -74,14 +74,13 @@ class Job:
         """The run's timeout and max_retries overrides, for each request it sends."""
         return {"timeout": self.options.timeout, "max_retries": self.options.max_retries}
 
-    def check(self) -> Survey:
+    def check(self) -> None:
         """Fold what a dead run left, then check every line; refuse the file if any is bad."""
         self.ledger.fold()
         found = survey(self.inputs, self._check, self.options.max_line_bytes)
         if found.invalid and not self.options.skip_invalid:
             raise found.refuse(self.inputs)
         self.tally.lines = found.lines
-        return found
 
     def _check(self, payload: Any) -> list[dict[str, str]]:
         return self.connector.validate(self.operation, payload)
