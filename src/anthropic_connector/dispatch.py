@@ -259,7 +259,7 @@ class Dispatcher:
                 deadline.lift()
             return self._complete(*opened)
 
-    def lines(self, call: Call) -> Iterator[Any]:
+    def lines(self, call: Call) -> Generator[Any, None, None]:
         """Each line of a JSON Lines answer as it arrives, none kept. Attempts are retried only
         until the answer starts: a failure after a line was handed over is raised."""
         response, reader = _drive(_retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)

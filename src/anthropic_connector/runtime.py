@@ -11,7 +11,7 @@ import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Generator, Iterator, Mapping
 
 import httpx2
 
@@ -184,9 +184,10 @@ class Connector:
         API refuses, no permission, unreachable, too slow). Names no model, spends no tokens."""
         return self.run("test_connection", {}, timeout=timeout)
 
-    def lines(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Iterator[Any]:
+    def lines(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Generator[Any, None, None]:
         """Each item of a JSON Lines output (get_message_batch_results) as it arrives, none kept,
-        so that 100,000 results never sit in memory at once. The input is checked here."""
+        so that 100,000 results never sit in memory at once. The input is checked here; a caller
+        that stops early closes it (``contextlib.closing``) to let the answer go at once."""
         op = self.manifest.operation(name)
         if op.request is None or op.request.response != "jsonl":
             raise ConfigurationError(f"operation {name!r} does not answer JSON Lines")

@@ -14,6 +14,7 @@ when any request errored or expired, once the results are kept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -116,13 +117,14 @@ class AnthropicConnectorBatchOperator(BaseOperator):  # type: ignore[misc]  # An
             if self.results_path is None:
                 held: list[Any] = []
                 size = 0
-                for item in connector.lines("get_message_batch_results", query):
-                    size += len(json.dumps(item))
-                    if size > self.max_xcom_bytes:
-                        break
-                    held.append(item)
-                else:
-                    return held
+                with contextlib.closing(connector.lines("get_message_batch_results", query)) as results:
+                    for item in results:
+                        size += len(json.dumps(item))
+                        if size > self.max_xcom_bytes:
+                            break  # too much for XCom: to a file instead, read again from the start
+                        held.append(item)
+                    else:
+                        return held
             path = Path(self.results_path or Path(tempfile.gettempdir()) / f"{batch_id}.results.jsonl")
             self.log.info("batch %s: results written to %s", batch_id, path)
             return connector.run("get_message_batch_results", query, output_file=path).output
