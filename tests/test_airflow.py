@@ -68,16 +68,16 @@ def test_the_connection_form_is_made_from_the_connection_schema() -> None:
 
 
 class Filled:
-    """An Airflow connection as a form leaves it: every extra as text."""
+    """An Airflow connection as a form leaves it (its extras, below, all text)."""
 
     password = KEY
     host = "127.0.0.1"
     port = 8787
-    extra_dejson = {"timeout": "30", "max_retries": "1", "allow_http_proxy": "false", "anthropic_beta": "a-1, b-2", "deadline": ""}
 
 
 def test_a_filled_form_becomes_the_connectors_connection_settings() -> None:
-    assert settings(Filled(), MANIFEST.connection_schema) == {
+    extra = {"timeout": "30", "max_retries": "1", "allow_http_proxy": "false", "anthropic_beta": "a-1, b-2", "deadline": ""}
+    assert settings(Filled(), extra, MANIFEST.connection_schema) == {
         "api_key": KEY, "base_url": "https://127.0.0.1:8787", "timeout": 30.0, "max_retries": 1, "allow_http_proxy": False, "anthropic_beta": ["a-1", "b-2"],
     }
 

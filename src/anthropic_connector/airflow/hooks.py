@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 from airflow.sdk import BaseHook
 
 from ..errors import ConnectorError
@@ -18,9 +19,9 @@ from ..runtime import Connector
 from .provider import CONN_TYPE, UI_FIELD_BEHAVIOUR, settings
 
 
-def connector_for(conn: Any) -> Connector:
+def connector_for(conn: Any, extra: dict[str, Any]) -> Connector:
     manifest = load()
-    return Connector(manifest, settings(conn, manifest.connection_schema))
+    return Connector(manifest, settings(conn, extra, manifest.connection_schema))
 
 
 class AnthropicConnectorHook(BaseHook):  # type: ignore[misc]  # Any where Airflow is not installed
@@ -43,11 +44,15 @@ class AnthropicConnectorHook(BaseHook):  # type: ignore[misc]  # Any where Airfl
 
     def get_conn(self) -> Connector:
         if self._connector is None:
-            self._connector = connector_for(self.get_connection(self.conn_id))
+            conn = self.get_connection(self.conn_id)
+            self._connector = connector_for(conn, conn.extra_dejson)
         return self._connector
 
     async def aget_conn(self) -> Connector:
-        return connector_for(await self.aget_connection(self.conn_id))
+        """For an event loop shared with other triggers: the connection and its extras are read
+        without a blocking call to the supervisor (which could deadlock the loop)."""
+        conn = await get_async_connection(self.conn_id, hook=self)
+        return connector_for(conn, await get_async_extra_dejson(conn))
 
     def test_connection(self) -> tuple[bool, str]:
         """Airflow's "Test" button: the test_connection operation's answer, in words."""

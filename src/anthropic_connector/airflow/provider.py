@@ -68,15 +68,16 @@ def _base_url(host: str, port: int | None) -> str:
     return url
 
 
-def settings(conn: Any, connection_schema: dict[str, Any]) -> dict[str, Any]:
-    """The connector's connection settings for an Airflow connection; empty fields left out."""
+def settings(conn: Any, extra: dict[str, Any], connection_schema: dict[str, Any]) -> dict[str, Any]:
+    """The connector's connection settings for an Airflow connection and its extras; empty
+    fields left out."""
     values: dict[str, Any] = {}
     if conn.password:
         values["api_key"] = conn.password
     if conn.host:
         values["base_url"] = _base_url(conn.host, conn.port)
     properties = connection_schema["properties"]
-    for name, value in (conn.extra_dejson or {}).items():
+    for name, value in extra.items():
         if value not in (None, ""):
             values[name] = _typed(value, properties.get(name))
     return values
