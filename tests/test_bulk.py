@@ -80,8 +80,8 @@ def test_results_are_written_in_input_order_whatever_order_they_finish_in(record
 
 
 def test_a_slow_line_holds_back_the_writing_and_at_most_a_window_of_sending(recorder: Recorder, connector: Connector, tmp_path: Path) -> None:
-    """Line 1 is answered only once the run has stalled; until then at most 4 × concurrency
-    lines have been sent (the reorder buffer is bounded), however many lines the file has."""
+    """Line 1 is answered only once the run has stalled: until then 4 × concurrency lines have
+    been sent and no more (the reorder buffer is bounded), however many lines the file has."""
     release = threading.Event()
     arrived: list[str] = []
 
@@ -92,11 +92,11 @@ def test_a_slow_line_holds_back_the_writing_and_at_most_a_window_of_sending(reco
         return echo(request)
 
     def watch() -> None:
-        seen = -1
-        while seen != len(arrived):  # stalled: nothing new for 0.3 s
-            seen = len(arrived)
-            time.sleep(0.3)
-        stalled.append(seen)
+        deadline = time.monotonic() + 10
+        while len(arrived) < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)  # an unbounded window would go on sending meanwhile: the others are answered at once
+        stalled.append(len(arrived))
         release.set()
 
     stalled: list[int] = []
