@@ -549,7 +549,27 @@ def build_input() -> JSON:
         "definitions": dict(sorted(defs.items())),
     }
     titled_branches(schema, schema["definitions"])
+    bound_integers(schema)
     return schema
+
+
+# The largest integer a JSON number carries exactly. An integer field without a bound of its
+# own gets it, so that 1e300 (a float JSON reads as a whole number) is refused as the schema
+# says rather than sent.
+MAX_JSON_INTEGER = 2**53 - 1
+
+
+def bound_integers(node: Any) -> None:
+    """Give every integer schema without a maximum the largest exact JSON integer."""
+    if isinstance(node, dict):
+        kinds = node.get("type")
+        if (kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)) and "maximum" not in node and "exclusiveMaximum" not in node:
+            node["maximum"] = MAX_JSON_INTEGER
+        for value in node.values():
+            bound_integers(value)
+    elif isinstance(node, list):
+        for item in node:
+            bound_integers(item)
 
 
 FIRST = ["model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k", "stop_sequences", "stream", "metadata",

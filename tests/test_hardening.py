@@ -365,3 +365,30 @@ def test_a_compressed_answer_is_read_within_the_limit(mode: str, encoding: str, 
     bomb = gzip.compress(b" " * (50 * 1024 * 1024))
     recorder.script(Answer(200, bomb, {"content-type": "application/json", "content-encoding": "gzip"}))
     assert outcome(mode, {**connection, "max_response_bytes": 4096}) == "response_too_large"
+
+
+def _integers(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        kinds = node.get("type")
+        if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+            yield path, node
+        for key, value in node.items():
+            yield from _integers(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _integers(item, f"{path}/{i}")
+
+
+@pytest.mark.parametrize("op", list(MANIFEST.operations.values()), ids=list(MANIFEST.operations))
+def test_every_integer_field_has_an_upper_bound(op: Any) -> None:
+    """1e300 reads as a whole number in JSON: only a maximum keeps it from being sent."""
+    unbounded = [path for path, schema in _integers(op.input_schema) if "maximum" not in schema and "exclusiveMaximum" not in schema]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(("op", "field"), [("create_message", "max_tokens"), ("create_completion", "max_tokens_to_sample"), ("list_models", "limit")])
+def test_a_giant_number_for_an_integer_field_is_refused(op: str, field: str) -> None:
+    payload = {**MANIFEST.operation(op).sample_input, field: 1e300}
+    done = cli_subprocess(["run", op, "-", "--sandbox"], stdin=json.dumps(payload).encode())
+    error = envelope(done)
+    assert done.returncode == 2 and [d["path"] for d in error["details"]] == [f"/{field}"]

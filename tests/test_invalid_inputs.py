@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anthropic_connector import ValidationError, manifest
+from anthropic_connector import ConnectorError, ValidationError, manifest
 from anthropic_connector.runtime import Connector
 from anthropic_connector.sandbox import SandboxOptions, transport
 
@@ -120,3 +120,74 @@ def test_invalid_inputs_are_refused_and_never_sent(name: str, sandboxed) -> None
     check()
     assert len(seen) >= EXAMPLES
     assert sandbox.requests == []
+
+
+# -- garbage: what no schema is written for ------------------------------------------------------
+
+GARBAGE_EXAMPLES = 200
+
+
+def deep(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+refused_garbage = st.one_of(
+    st.text(max_size=5).map(lambda t: t + "\ud800" + t),  # a lone surrogate: not Unicode text
+    st.integers(300, 2_000).map(deep),  # nesting far past any request
+    st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+)
+odd_garbage = st.one_of(
+    st.sampled_from([1e300, -1e300, 2**64, -(2**64)]),  # giant numbers
+    st.text(alphabet=st.characters(max_codepoint=0x1F) | st.sampled_from("é\u202e\ufeff:/?#[]@"), max_size=12),  # control characters
+)
+
+
+def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every position in the sample where a value can be swapped out."""
+    if isinstance(value, dict) and value:
+        return [path] + [p for k, v in value.items() for p in leaves(v, (*path, k))]
+    if isinstance(value, list) and value:
+        return [path] + [p for i, v in enumerate(value) for p in leaves(v, (*path, i))]
+    return [path]
+
+
+def swapped(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    document = copy.deepcopy(document)
+    node = document
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return document
+
+
+@pytest.mark.parametrize("name", list(MANIFEST.operations))
+def test_garbage_anywhere_is_refused_or_sent_never_a_traceback(name: str, sandboxed) -> None:
+    """Lone surrogates, runaway nesting and NaN anywhere: refused with nothing sent. Giant numbers
+    and control characters anywhere: refused by the schema, or a clean answer; never anything
+    but a ConnectorError."""
+    connector, sandbox = sandboxed
+    op = MANIFEST.operation(name)
+    spots = leaves(op.sample_input) + [(field,) for field in op.input_schema.get("properties", {})]
+
+    @settings(max_examples=GARBAGE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(spot=st.sampled_from(spots), garbage=refused_garbage.map(lambda v: (True, v)) | odd_garbage.map(lambda v: (False, v)))
+    def check(spot: tuple[Any, ...], garbage: tuple[bool, Any]) -> None:
+        always_refused, value = garbage
+        payload = swapped(op.sample_input, spot, value)
+        before = len(sandbox.requests)
+        try:
+            connector.run(name, payload)
+        except ConnectorError as exc:
+            assert exc.envelope()["error"]["message"]
+            assert isinstance(exc, ValidationError) or not always_refused, exc.envelope()
+            if isinstance(exc, ValidationError):
+                assert len(sandbox.requests) == before  # refused: nothing sent
+        else:
+            assert not always_refused, payload
+
+    check()
