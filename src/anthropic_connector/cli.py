@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from . import errors
 
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", metavar="FILE", help="write a JSON Lines or file answer to FILE as it arrives (batch results, file downloads)")
     _connection_arguments(run)
 
-    from .bulk.cli import add_parser as add_run_many
+    from .run_many import add_parser as add_run_many
 
     add_run_many(sub, _connection_arguments)
 
@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
 
     manifest = load(args.manifest)
     if args.command == "run-many":
-        from .bulk.cli import run as run_many
+        from .run_many import run as run_many
 
         _print_json(run_many(args, manifest, clock))
         return 0
@@ -140,7 +140,9 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
 
     check(op.validator, payload)  # a bad input is reported before any configuration problem
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
-    stop_logging = _log_to_stderr(connection) if args.verbose else None
+    from .logs import log_to_stderr
+
+    stop_logging = log_to_stderr(connection) if args.verbose else None
     overrides = {"timeout": args.timeout, "max_retries": args.max_retries}
     try:
         if getattr(args, "events", False):
@@ -168,32 +170,6 @@ async def _print_events(connector: Any, name: str, payload: Any, overrides: dict
             sys.stderr.write(f"{PROG}: {exc.type}: {exc.message}\n")
             return exc.exit_code
     return 0
-
-
-def _log_to_stderr(connection: Any) -> Callable[[], None]:
-    """--verbose: the connector's and httpx2's log lines on stderr, credentials masked.
-
-    Returns the undo, so that an in-process host's later runs are as quiet as before.
-    """
-    import logging
-
-    from .auth import RedactingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(connection))
-    loggers = [logging.getLogger(name) for name in ("anthropic_connector", "httpx2")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-        logger.addHandler(handler)
-
-    def undo() -> None:
-        for logger, level in zip(loggers, levels):
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-
-    return undo
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:

@@ -13,7 +13,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from ..errors import ValidationError
 from ..validate import describe
@@ -21,7 +21,27 @@ from . import ledger, progress
 from .inputs import MAX_LINE_BYTES, Line, read, survey
 
 if TYPE_CHECKING:
-    from ..runtime import Connector
+    from ..clock import Clock
+    from ..output import Result
+    from ..spec import Manifest
+
+
+class Connector(Protocol):
+    """What a bulk run needs of a connector (runtime.Connector is one): the runs and the clock
+    it waits by. Named here, so that bulk/ sits on the runtime without importing it back."""
+
+    manifest: Manifest
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def validate(self, name: str, payload: Any) -> list[dict[str, str]]: ...
+
+    def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result: ...
+
+    async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result: ...
+
+    def lines(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> Iterator[Any]: ...
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from . import direct, ledger
 from .batches import Limits
 from .batches import run as run_batches
 from .inputs import Line
-from .job import Job, Options
+from .job import Connector, Job, Options
 
 if TYPE_CHECKING:
     from ..output import Result
-    from ..runtime import Connector
 
 __all__ = ["Job", "Limits", "Options", "arun_many", "run_batches"]
 

@@ -1,7 +1,7 @@
 """`anthropic-connector run-many OP INPUTS.jsonl --output RESULTS.jsonl`: a bulk run from a shell.
 
 cli.py registers the subcommand with ``add_parser`` and hands the parsed arguments to ``run``;
-everything else about bulk runs stays in this package. stdout gets the summary as JSON
+everything else about bulk runs stays in bulk/, which this command stands on (as cli.py does). stdout gets the summary as JSON
 (``{"path", "lines", "succeeded", "failed", "kept"}``, plus ``batches`` with --via-batches),
 stderr the progress bar when it is a terminal. The exit code is 0 once every line has a
 result, whether an output or an error: the failed lines are in the file, counted in the
@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, Callable
 
-from .inputs import MAX_LINE_BYTES
+from .bulk.inputs import MAX_LINE_BYTES
 
 if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..spec import Manifest
+    from .clock import Clock
+    from .spec import Manifest
 
 API_BATCH_REQUESTS = 100_000
 
@@ -41,18 +41,18 @@ def add_parser(sub: Any, connection_arguments: Callable[[argparse.ArgumentParser
 
 def run(args: argparse.Namespace, manifest: Manifest, clock: Clock | None) -> dict[str, Any]:
     """Run the parsed ``run-many`` command; the summary for stdout."""
-    from ..cli import _log_to_stderr
-    from ..connection import Connection
-    from ..dispatch import MAX_IN_FLIGHT
-    from ..errors import ValidationError
-    from ..runtime import Connector
-    from .batches import Limits
+    from .bulk.batches import Limits
+    from .connection import Connection
+    from .dispatch import MAX_IN_FLIGHT
+    from .errors import ValidationError
+    from .logs import log_to_stderr
+    from .runtime import Connector
 
     if args.concurrency < 1 or not 1 <= args.batch_size <= API_BATCH_REQUESTS or args.max_line_bytes < 1:
         message = f"--concurrency and --max-line-bytes must be at least 1, --batch-size from 1 to {API_BATCH_REQUESTS}"
         raise ValidationError(f"the command line is invalid: {message}", details=[{"path": "", "message": message}])
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
-    stop_logging = _log_to_stderr(connection) if args.verbose else None
+    stop_logging = log_to_stderr(connection) if args.verbose else None
     options: dict[str, Any] = {
         "concurrency": args.concurrency, "skip_invalid": args.skip_invalid, "max_line_bytes": args.max_line_bytes,
         "timeout": args.timeout, "max_retries": args.max_retries,
