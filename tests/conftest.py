@@ -465,6 +465,29 @@ def clock() -> RecordingClock:
     return RecordingClock()
 
 
+def outcome(mode: str, connection: Mapping[str, Any], name: str, payload: Any) -> Any:
+    """The output, or the error's type, from ``run`` (mode "sync") or ``arun`` ("async"), so
+    that a test states once what both clients must do."""
+    import asyncio
+
+    from anthropic_connector import Connector, ConnectorError
+
+    async def arun() -> Any:
+        async with Connector(MANIFEST, dict(connection)) as connector:
+            return (await connector.arun(name, payload)).output
+
+    try:
+        if mode == "sync":
+            with Connector(MANIFEST, dict(connection)) as connector:
+                return connector.run(name, payload).output
+        return asyncio.run(arun())
+    except ConnectorError as exc:
+        return exc.type
+
+
+MODES = pytest.mark.parametrize("mode", ["sync", "async"])
+
+
 def write_json(path: Path, value: Any) -> Path:
     path.write_text(json.dumps(value), encoding="utf-8")
     return path

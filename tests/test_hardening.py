@@ -5,7 +5,6 @@ absent from every byte of output, peak memory and wall time bounded)."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import resource
@@ -17,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from conftest import MANIFEST, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli
+from conftest import MANIFEST, MODES, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli
+from conftest import outcome as shared_outcome
 
 from anthropic_connector.sandbox import SandboxOptions, serve
 
@@ -41,22 +41,7 @@ def hostile() -> Iterator[Callable[[Callable[[socket.socket, bytes], None]], Hos
 
 
 def outcome(mode: str, connection: dict[str, Any], name: str = "create_message", payload: Any = MESSAGE) -> Any:
-    """The output, or the error's type, from run (sync) or arun (async)."""
-
-    async def arun() -> Any:
-        async with Connector(MANIFEST, connection) as connector:
-            return (await connector.arun(name, payload)).output
-
-    try:
-        if mode == "sync":
-            with Connector(MANIFEST, connection) as connector:
-                return connector.run(name, payload).output
-        return asyncio.run(arun())
-    except ConnectorError as exc:
-        return exc.type
-
-
-MODES = pytest.mark.parametrize("mode", ["sync", "async"])
+    return shared_outcome(mode, connection, name, payload)
 
 
 # -- the key ---------------------------------------------------------------------------------

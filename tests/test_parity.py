@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import MANIFEST, Answer, Recorder, refused_url
+from conftest import MANIFEST, MODES, Answer, Recorder, outcome, refused_url
 
 from anthropic_connector import Connector, ConnectorError
 from anthropic_connector.transport_aiohttp import AiohttpTransport
@@ -16,23 +16,7 @@ MESSAGE = {"model": "claude-sonnet-5-5", "max_tokens": 10, "messages": [{"role":
 REPLY = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5", "content": [], "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
 
 
-def run(mode: str, connection: dict[str, Any], name: str, payload: dict[str, Any]) -> Any:
-    """The output, or the error's type, from ``run`` or ``arun``."""
-
-    async def arun() -> Any:
-        async with Connector(MANIFEST, connection) as connector:
-            return (await connector.arun(name, payload)).output
-
-    try:
-        if mode == "sync":
-            with Connector(MANIFEST, connection) as connector:
-                return connector.run(name, payload).output
-        return asyncio.run(arun())
-    except ConnectorError as exc:
-        return exc.type
-
-
-MODES = pytest.mark.parametrize("mode", ["sync", "async"])
+run = outcome  # the output or the error type, from run or arun
 
 
 @MODES
