@@ -529,6 +529,12 @@ def build_input() -> JSON:
     props["user_profile_id"]["description"] += " Sent as the anthropic-user-profile-id header."
     props["betas"]["description"] = "Beta features to turn on, by name; the connector merges them into the anthropic-beta header with those the fields below need."
     props["betas"]["items"].update(title="Beta name", description="A beta's name, as the anthropic-beta header takes it.")
+    # Values that travel as headers: printable ASCII (a header cannot carry more); no comma in a
+    # beta name, since the header joins them with commas. The data-plane schemas say the same.
+    for name in ("workspace_id", "user_profile_id"):
+        props[name].update(minLength=1, pattern=HEADER_TEXT)
+    props["betas"]["items"].update(minLength=1, pattern=BETA_NAME)
+    props["betas"]["uniqueItems"] = True
     for name in ("userMessage", "assistantMessage", "systemMessage"):
         defs[name]["properties"]["content"]["oneOf"].insert(1, {"$ref": "#/definitions/stringWrapper"})
     user_content = defs["userMessage"]["properties"]["content"]
@@ -552,6 +558,9 @@ def build_input() -> JSON:
     bound_integers(schema)
     return schema
 
+
+HEADER_TEXT = "^[\\x21-\\x7e]+$"
+BETA_NAME = "^[\\x21-\\x2b\\x2d-\\x7e]+$"
 
 # The largest integer a JSON number carries exactly. An integer field without a bound of its
 # own gets it, so that 1e300 (a float JSON reads as a whole number) is refused as the schema

@@ -10,10 +10,9 @@ a timeout, which dispatch.py reports as one.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import httpcore2
 import httpx2
@@ -31,14 +30,20 @@ def _left(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-@contextlib.contextmanager
-def within(seconds: float | None) -> Iterator[None]:
-    """Every read and write of the sync client, inside the block, ends by ``seconds`` from now."""
-    token = _until.set(None if seconds is None else time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _until.reset(token)
+class within:
+    """``with within(seconds):`` every read and write of the sync client inside the block ends
+    by ``seconds`` from now (a class: it wraps every sync attempt)."""
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+
+    def __enter__(self) -> None:
+        self._token = _until.set(None if self._seconds is None else time.monotonic() + self._seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        _until.reset(self._token)
 
 
 def lift() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, NamedTuple
 
 import httpx2
@@ -25,10 +24,7 @@ from .call import Call
 from .clock import Clock
 from .connection import Connection
 
-if sys.version_info >= (3, 11):
-    from asyncio import timeout as _within
-else:  # pragma: no cover - Python 3.10: the same, from the package aiohttp itself needs there
-    from async_timeout import timeout as _within
+from asyncio import timeout as _within  # Python 3.11+, as httpx2 itself needs
 
 log = logging.getLogger("anthropic_connector")
 
@@ -58,12 +54,38 @@ _MAPPED: tuple[tuple[type[Exception], Callable[[httpx2.Request, Exception], erro
 )
 
 
-@contextlib.contextmanager
-def _mapped(request: httpx2.Request) -> Iterator[None]:
-    try:
-        yield
-    except httpx2.RequestError as exc:  # refused, dropped, timed out, or a body that cannot be decoded
-        raise next(make(request, exc) for kind, make in _MAPPED if isinstance(exc, kind)) from None
+class _mapped:
+    """``with _mapped(request):`` turns httpx2's failures into ours (a class, not a generator:
+    it wraps every exchange twice, and a generator-based one costs microseconds each time)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx2.Request) -> None:
+        self.request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, httpx2.RequestError):  # refused, dropped, timed out, or a body that cannot be decoded
+            raise next(make(self.request, exc) for kind, make in _MAPPED if isinstance(exc, kind)) from None
+
+
+def _raw(response: httpx2.Response) -> Iterator[bytes]:
+    """The body as it came (output.py undoes its encoding, within the size limit); or, from a
+    transport that answered with its body already read (a test's MockTransport), that body."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    yield from response.iter_raw()
+
+
+async def _araw(response: httpx2.Response) -> AsyncIterator[bytes]:
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
 
 
 class _Send(NamedTuple):
@@ -167,8 +189,8 @@ def _refuse_clear_proxy(connection: Connection) -> None:
 
 
 async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
-    """gate.acquire() with a deadline that a cancellation cannot slip past (wait_for before
-    Python 3.11 can return a won acquire to a task that was cancelled meanwhile)."""
+    """gate.acquire() with a deadline that a cancellation cannot slip past (asyncio.wait_for
+    could return a won acquire to a task that was cancelled meanwhile)."""
     async with _within(seconds):
         await gate.acquire()
 
@@ -265,7 +287,7 @@ class Dispatcher:
         response, reader = _drive(_retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
         try:
             with _mapped(call.request):
-                for chunk in response.iter_raw():
+                for chunk in _raw(response):
                     yield from reader.feed(chunk)
             reader.result()
         finally:
@@ -287,7 +309,7 @@ class Dispatcher:
     def _complete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
         try:
             with _mapped(response.request):
-                for chunk in response.iter_raw():
+                for chunk in _raw(response):
                     reader.take(chunk)
             return reader.result()
         finally:
@@ -358,7 +380,7 @@ class Dispatcher:
             response, reader = await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
             try:
                 with _mapped(call.request):
-                    async for chunk in response.aiter_raw():
+                    async for chunk in _araw(response):
                         for data in reader.feed(chunk):
                             yield data
                 reader.result()  # raises when the stream ended before its final event
@@ -380,7 +402,7 @@ class Dispatcher:
     async def _acomplete(self, response: httpx2.Response, reader: output.Reader) -> output.Result:
         try:
             with _mapped(response.request):
-                async for chunk in response.aiter_raw():
+                async for chunk in _araw(response):
                     reader.take(chunk)
             return reader.result()
         finally:

@@ -131,16 +131,17 @@ class Reader:
     """
 
     def __init__(self, call: Call, response: httpx2.Response, collect: bool = True) -> None:
-        self.call, self.status, self.headers = call, response.status_code, response.headers
-        self.rid = request_id(response.headers)
+        headers = self.headers = dict(response.headers.items())  # read once: each httpx2 lookup scans them all
+        self.call, self.status = call, response.status_code
+        self.rid = request_id(headers)
         success = response.is_success
-        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
         self.sse = call.stream and success and media_type == "text/event-stream"
         self.lines = success and call.response == "jsonl"
         self._sink = _Sink(call.sink) if success and call.sink is not None and call.response in ("jsonl", "bytes") else None
         self._items: list[Any] | None = [] if self.lines and collect and self._sink is None else None
         self.left = call.max_response_bytes
-        declared = response.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         held_whole = self._sink is None and (self._items is not None or not self.lines)
         if held_whole and declared.isdigit() and int(declared) > self.left:
             self._take(int(declared))  # refuse now: the body would pass the limit
@@ -150,7 +151,9 @@ class Reader:
         self._stream = EventStream() if self.sse else None
         self._assembler = StreamAssembler(call.response, self.rid) if self.sse else None
         self._last_event = time.monotonic()
-        self._inflater = _Inflater(response.headers.get("content-encoding", ""), self.rid)
+        # A body a transport handed over already read is already decoded too.
+        encoding = "" if response.is_stream_consumed else headers.get("content-encoding", "")
+        self._inflater = _Inflater(encoding, self.rid)
 
     def _take(self, size: int) -> None:
         self.left -= size

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import mimetypes
 from dataclasses import replace
 from pathlib import Path
@@ -120,10 +121,11 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
         kwargs["data"] = {k: spell(v) for k, v in values.items()}
     if spec.response in ("jsonl", "bytes"):
         headers.setdefault("accept", "application/binary")  # as the SDK asks for batch results and file content
+    headers["user-agent"] = USER_AGENT
     request = httpx2.Request(spec.method, url, headers=headers, **kwargs)
     hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
-    return Call(request, spec.response, stream=stream, check=check, name_hint=hint, opened=opened)
+    return Call(request, connection, spec.response, stream=stream, check=check, name_hint=hint, opened=opened)
 
 
 def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], Call]]:
@@ -145,14 +147,14 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection, sink: 
         call = BUILDERS[op.handler](op, payload, connection) if op.handler else request_call(op, payload, connection)
     except (ValueError, httpx2.InvalidURL) as exc:  # a header or URL httpx2 cannot encode
         raise invalid("", f"cannot be sent: {exc}") from None
-    call.request.headers.setdefault("user-agent", USER_AGENT)
-    timeout = httpx2.Timeout(connection.timeout, connect=min(5.0, connection.timeout))
-    call.request.extensions["timeout"] = timeout.as_dict()
-    return replace(
-        call,
-        max_retries=connection.max_retries,
-        max_response_bytes=connection.max_response_bytes,
-        deadline=connection.deadline,
-        stream_idle_timeout=connection.stream_idle_timeout,
-        sink=sink,
-    )
+    if op.handler == "raw_http_request":
+        call.request.headers.setdefault("user-agent", USER_AGENT)  # unless the user set one
+    call.request.extensions["timeout"] = _timeouts(connection.timeout)
+    return call if sink is None else replace(call, sink=sink)
+
+
+@functools.lru_cache(maxsize=32)
+def _timeouts(seconds: float) -> dict[str, float | None]:
+    """httpx2's timeout extension for a connection's timeout (connect at most 5 s); shared by
+    every request with that timeout, which httpx2 only reads."""
+    return httpx2.Timeout(seconds, connect=min(5.0, seconds)).as_dict()

@@ -53,4 +53,4 @@ def raw_http_request(op: Operation, payload: dict[str, Any], connection: Connect
         # (None, value) parts make httpx2 send multipart/form-data even without files.
         kwargs["files"] = {k: (None, spell(v)) for k, v in body["form_data"].items()}
     request = httpx2.Request(payload["method"], url, headers=payload.get("headers") or {}, **kwargs)
-    return Call(request, "raw")
+    return Call(request, connection, "raw")
