@@ -21,6 +21,7 @@ request (an item with `times=N` lasts N requests); after it runs out requests ar
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
@@ -78,20 +79,30 @@ def parse(spec: str) -> Fault:
     return Fault(**fields)  # type: ignore[arg-type]
 
 
+def _seconds(value: str) -> float:
+    """A duration: a finite number >= 0. `inf` would wait for ever (and overflow a sleep), `nan`
+    and negatives mean nothing; each is refused rather than quietly read as something else."""
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a finite number of seconds >= 0")
+    return number
+
+
 def _set_param(fields: dict[str, object], key: str, value: str, spec: str) -> None:
     try:
         if key == "latency":
-            fields["latency"] = max(0.0, float(value))
+            fields["latency"] = _seconds(value)
         elif key == "retry-after":
-            fields["retry_after"] = str(float(value)).removesuffix(".0")
+            fields["retry_after"] = str(_seconds(value)).removesuffix(".0")
         elif key == "should-retry" and value in ("true", "false"):
             fields["should_retry"] = value
         elif key in ("times", "after") and int(value) >= 0:
             fields[key] = int(value)
         else:
             raise ValueError
-    except ValueError:
-        raise ValueError(f"fault {spec!r}: bad parameter {key}={value!r}") from None
+    except ValueError as exc:
+        why = f": {exc}" if str(exc) else ""
+        raise ValueError(f"fault {spec!r}: bad parameter {key}={value!r}{why}") from None
 
 
 class FaultPlan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,8 +44,8 @@ class SandboxOptions:
     def __post_init__(self) -> None:
         if self.retired_models not in ("serve", "reject"):
             raise ValueError(f"retired_models must be 'serve' or 'reject', not {self.retired_models!r}")
-        if self.latency < 0 or self.batch_seconds < 0:
-            raise ValueError("latency and batch_seconds must be >= 0")
+        if not all(math.isfinite(s) and s >= 0 for s in (self.latency, self.batch_seconds)):
+            raise ValueError("latency and batch_seconds must be finite numbers of seconds >= 0")
         if self.max_storage_bytes < 0:
             raise ValueError("max_storage_bytes must be >= 0")
         object.__setattr__(self, "faults", tuple(self.faults))
