@@ -81,3 +81,23 @@ def test_a_fault_with_a_duration_that_is_no_number_of_seconds_is_a_400(child: Ch
 def test_a_duration_option_that_is_no_number_of_seconds_is_a_usage_error(option: list[str]) -> None:
     result = run_cli(["sandbox", "--port", "0", *option], timeout=10)
     assert result.code == 2 and result.err.startswith("sandbox: ") and "seconds" in result.err
+
+
+# -- the key before any fault ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["529", "drop", "drop:mid", "latency=30", "teapot"])
+def test_the_key_is_checked_before_any_fault(fault: str) -> None:
+    """A request without a valid key is the API's 401 whatever fault it asks for, and it spends
+    none of the server's queued faults nor the header's `times`."""
+    server = Child("--api-key", "sk-right", "--fault", "500")
+    try:
+        with client(server) as http:
+            for key in ("", "sk-wrong"):
+                refused = http.post("/v1/messages", json=MESSAGE, headers={"x-api-key": key, "x-sandbox-fault": f"{fault};times=1"})
+                assert_api_error(refused, 401, "authentication_error")
+            right = {"x-api-key": "sk-right"}
+            assert_api_error(http.post("/v1/messages", json=MESSAGE, headers=right), 500, "api_error")  # the queued --fault
+            assert http.post("/v1/messages", json=MESSAGE, headers=right).status_code == 200
+    finally:
+        server.stop()

@@ -75,11 +75,12 @@ class Sandbox:
             number = len(self.requests)
         rid = "req_" + replies.digest(number, method, target, data.decode("latin-1"))[:24]
         call = Call(rid, number, url.path, parse_qs(url.query), headers, data, self.options.clock())
+        fault = None
         try:
-            fault = self._faults.pick(headers.get("x-sandbox-fault"))
-        except ValueError as exc:
-            return error_reply(call, ApiError(400, f"x-sandbox-fault: {exc}"))
-        try:
+            problem = self._auth_problem(headers)  # first, as the API does: a refused request meets no fault
+            if problem:
+                raise ApiError(401, problem)
+            fault = self._pick_fault(headers)
             if fault and (fault.status or fault.drop == "start"):
                 status = fault.status or 500
                 raise ApiError(status, FAULT_MESSAGES.get(status, "Error"))
@@ -105,14 +106,17 @@ class Sandbox:
             raise ApiError(413, FAULT_MESSAGES[413])
         if route is None:
             raise ApiError(404, "Not Found")
-        problem = self._auth_problem(call.headers)
-        if problem:
-            raise ApiError(401, problem)
         if not call.version:
             raise ApiError(400, "anthropic-version: header is required")
         if call.version not in API_VERSIONS:
             raise ApiError(400, f"anthropic-version: {call.version!r} is not a valid version")
         return route.handler(call, *params)
+
+    def _pick_fault(self, headers: dict[str, str]) -> Fault | None:
+        try:
+            return self._faults.pick(headers.get("x-sandbox-fault"))
+        except ValueError as exc:
+            raise ApiError(400, f"x-sandbox-fault: {exc}") from None
 
     def _match(self, method: str, path: str) -> tuple[Route | None, list[str]]:
         for pattern, route in self._routes:

@@ -17,6 +17,8 @@ Spec syntax (header `x-sandbox-fault` or `SandboxOptions.faults` items), items j
 A header spec is counted per sandbox instance and per exact spec string; without `times` it
 applies to every request carrying it. `SandboxOptions.faults` is a sequence consumed one item per
 request (an item with `times=N` lasts N requests); after it runs out requests are served normally.
+The key is checked first, as the API checks it: a request without a valid key is a 401 that meets
+no fault and spends none of either count.
 """
 
 from __future__ import annotations
