@@ -12,9 +12,13 @@ import sys
 import threading
 from collections.abc import Iterator
 
+import anthropic
 import httpx2
 import pytest
 from conftest import REPO, SRC, run_cli
+
+from anthropic_connector import sandbox
+from anthropic_connector.sandbox import SandboxOptions
 
 MODEL = "claude-sonnet-4-6"
 MESSAGE = {"model": MODEL, "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}
@@ -36,6 +40,12 @@ class Child:
         self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stderr or ()), daemon=True)
         self._reader.start()
 
+    def status(self, field: str) -> int:
+        """A number from /proc/<pid>/status, e.g. VmHWM (peak resident memory, kB) or Threads."""
+        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
+            line = next(line for line in status if line.startswith(field + ":"))
+        return int(line.split()[1])
+
     def stop(self) -> str:
         """End the server; its stderr, checked to hold no traceback."""
         self.process.terminate()
@@ -54,8 +64,8 @@ def child() -> Iterator[Child]:
     server.stop()
 
 
-def client(server: Child) -> httpx2.Client:
-    return httpx2.Client(base_url=server.url, headers=HEADERS, timeout=10)
+def client(url: str) -> httpx2.Client:
+    return httpx2.Client(base_url=url, headers=HEADERS, timeout=10)
 
 
 def assert_api_error(response: httpx2.Response, status: int, kind: str) -> None:
@@ -70,7 +80,7 @@ def assert_api_error(response: httpx2.Response, status: int, kind: str) -> None:
 
 @pytest.mark.parametrize("spec", ["latency=inf", "latency=nan", "latency=-1", "429:retry-after=inf", "529:retry-after=nan"])
 def test_a_fault_with_a_duration_that_is_no_number_of_seconds_is_a_400(child: Child, spec: str) -> None:
-    with client(child) as http:
+    with client(child.url) as http:
         answer = http.post("/v1/messages", json=MESSAGE, headers={"x-sandbox-fault": spec})
         assert_api_error(answer, 400, "invalid_request_error")
         assert "x-sandbox-fault" in answer.json()["error"]["message"]
@@ -92,7 +102,7 @@ def test_the_key_is_checked_before_any_fault(fault: str) -> None:
     none of the server's queued faults nor the header's `times`."""
     server = Child("--api-key", "sk-right", "--fault", "500")
     try:
-        with client(server) as http:
+        with client(server.url) as http:
             for key in ("", "sk-wrong"):
                 refused = http.post("/v1/messages", json=MESSAGE, headers={"x-api-key": key, "x-sandbox-fault": f"{fault};times=1"})
                 assert_api_error(refused, 401, "authentication_error")
@@ -101,3 +111,41 @@ def test_the_key_is_checked_before_any_fault(fault: str) -> None:
             assert http.post("/v1/messages", json=MESSAGE, headers=right).status_code == 200
     finally:
         server.stop()
+
+
+# -- what the sandbox keeps ------------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def test_the_request_log_keeps_the_latest_requests_and_the_start_of_each_body() -> None:
+    with sandbox.serve(options=SandboxOptions(log_requests=3, log_body_bytes=10)) as server, client(server.url) as http:
+        for i in range(5):
+            http.post("/v1/messages/count_tokens", json={**MESSAGE, "system": str(i)})
+        kept = server.requests
+    assert len(kept) == 3 and [r.body for r in kept] == [b'{"model":"'] * 3
+    assert all(r.truncated and r.size > 10 for r in kept)
+    assert all(r.path == "/v1/messages/count_tokens" and r.headers["x-api-key"] == "sk-test" for r in kept)
+
+
+def test_an_upload_is_stored_once_and_not_again_in_the_request_log() -> None:
+    with sandbox.serve() as server, anthropic.Anthropic(base_url=server.url, api_key="k", max_retries=0) as sdk:
+        uploaded = sdk.files.upload(file=("big.bin", b"\x01" * (8 * MB), "application/octet-stream"))
+        assert sdk.files.download(uploaded.id).read() == b"\x01" * (8 * MB)
+        (upload, _) = server.requests
+    assert upload.path == "/v1/files" and len(upload.body) == 64 * 1024 and upload.size > 8 * MB
+
+
+def test_request_bodies_are_not_kept_for_ever() -> None:
+    """60 requests of 5 MB each: the server's peak memory grows by far less than the 300 MB sent."""
+    server = Child()
+    try:
+        with client(server.url) as http:
+            http.post("/v1/messages", json=MESSAGE)
+            before = server.status("VmHWM")
+            for _ in range(60):
+                assert http.post("/v1/messages", content=b"x" * (5 * MB)).status_code == 400  # not JSON
+            grown = (server.status("VmHWM") - before) // 1024
+    finally:
+        server.stop()
+    assert grown < 60, f"peak memory grew by {grown} MB"

@@ -8,8 +8,10 @@ the same body; batches and files are the state the API itself keeps, held in mem
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -39,12 +41,18 @@ FAULT_MESSAGES = {
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the sandbox received it (header names lower-cased)."""
+    """One request as the sandbox received it (header names lower-cased): `size` is how many bytes
+    its body had, `body` the first `SandboxOptions.log_body_bytes` of them."""
 
     method: str
     path: str
     headers: dict[str, str]
     body: bytes
+    size: int
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.body) < self.size
 
 
 class Sandbox:
@@ -56,7 +64,8 @@ class Sandbox:
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
-        self.requests: list[Recorded] = []
+        self._log: deque[Recorded] = deque(maxlen=self.options.log_requests)
+        self._count = 0
         self._lock = threading.Lock()
         self._faults = FaultPlan(self.options.faults)
         files = Files(self.options)
@@ -71,9 +80,10 @@ class Sandbox:
         url = urlsplit(target)
         data = body or b""
         with self._lock:
-            self.requests.append(Recorded(method, url.path, headers, data))
-            number = len(self.requests)
-        rid = "req_" + replies.digest(number, method, target, data.decode("latin-1"))[:24]
+            self._log.append(Recorded(method, url.path, headers, data[: self.options.log_body_bytes], len(data)))
+            self._count += 1
+            number = self._count
+        rid = "req_" + replies.digest(number, method, target, hashlib.sha256(data).hexdigest())[:24]
         call = Call(rid, number, url.path, parse_qs(url.query), headers, data, self.options.clock())
         fault = None
         try:
@@ -89,6 +99,13 @@ class Sandbox:
             reply = error_reply(call, error)
         reply.delay = self.options.latency
         return _apply(fault, reply, call) if fault else reply
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """The latest `SandboxOptions.log_requests` requests, oldest first: a bounded log, so that
+        a long-running sandbox (or one fed large uploads) keeps only what a test looks at."""
+        with self._lock:
+            return list(self._log)
 
     def body_limit(self, method: str, target: str) -> int:
         """The most bytes a request body may have, so that a server need not read more."""

@@ -19,6 +19,12 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_STORAGE_BYTES = 256 * 1024 * 1024
 """What the sandbox keeps of uploaded files at most, in memory; the API's own quota is per organization."""
 
+LOG_REQUESTS = 1000
+LOG_BODY_BYTES = 64 * 1024
+"""The request log keeps the latest 1,000 requests and the first 64 KiB of each body: at most
+about 64 MiB, however long the sandbox runs and whatever it is sent (a Files upload is stored
+whole, within `max_storage_bytes`, and not a second time in the log)."""
+
 
 @dataclass(frozen=True)
 class SandboxOptions:
@@ -34,6 +40,10 @@ class SandboxOptions:
     batch_seconds: float = 1.0
     """How long a message batch stays `in_progress` (its requests end one by one over it); 0 ends it at once."""
     max_storage_bytes: int = MAX_STORAGE_BYTES
+    log_requests: int = LOG_REQUESTS
+    """How many of the latest requests `Sandbox.requests` keeps."""
+    log_body_bytes: int = LOG_BODY_BYTES
+    """How much of each kept request's body is kept (`Recorded.size` tells the whole size)."""
     any_id: bool = False
     """Answer any unknown id or cursor with a generated object of the right type, as a contract
     mock server does, instead of the API's 404 / 400: for designing a flow before anything exists."""
@@ -46,8 +56,8 @@ class SandboxOptions:
             raise ValueError(f"retired_models must be 'serve' or 'reject', not {self.retired_models!r}")
         if not all(math.isfinite(s) and s >= 0 for s in (self.latency, self.batch_seconds)):
             raise ValueError("latency and batch_seconds must be finite numbers of seconds >= 0")
-        if self.max_storage_bytes < 0:
-            raise ValueError("max_storage_bytes must be >= 0")
+        if min(self.max_storage_bytes, self.log_requests, self.log_body_bytes) < 0:
+            raise ValueError("max_storage_bytes, log_requests and log_body_bytes must be >= 0")
         object.__setattr__(self, "faults", tuple(self.faults))
 
 
