@@ -149,3 +149,17 @@ def test_request_bodies_are_not_kept_for_ever() -> None:
     finally:
         server.stop()
     assert grown < 60, f"peak memory grew by {grown} MB"
+
+
+# -- start-up --------------------------------------------------------------------------------
+
+
+def test_a_one_shot_run_on_the_in_process_sandbox_never_imports_the_server() -> None:
+    sample = str(REPO / "samples" / "create_message.input.json")
+    command = [sys.executable, "-X", "importtime", "-m", "anthropic_connector", "run", "create_message", sample, "--sandbox"]
+    done = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}, cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "anthropic_connector.sandbox.transport" in imported
+    server = ("uvicorn", "http.server", "socketserver", "anthropic_connector.sandbox.server", "anthropic_connector.sandbox.cli")
+    assert sorted(m for m in imported if m.startswith(server)) == []
