@@ -7,6 +7,7 @@ status and error body, or a usage error), and that the server's stderr holds no 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -163,3 +164,16 @@ def test_a_one_shot_run_on_the_in_process_sandbox_never_imports_the_server() -> 
     assert "anthropic_connector.sandbox.transport" in imported
     server = ("uvicorn", "http.server", "socketserver", "anthropic_connector.sandbox.server", "anthropic_connector.sandbox.cli")
     assert sorted(m for m in imported if m.startswith(server)) == []
+
+
+@pytest.mark.parametrize("value", ["99999", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_usage_error(value: str) -> None:
+    result = run_cli(["sandbox", "--port", value], timeout=10)
+    assert result.code == 2 and "error: argument --port: " in result.err
+
+
+def test_a_port_in_use_is_a_usage_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_cli(["sandbox", "--port", str(port)], timeout=10)
+    assert result.code == 2 and result.err == f"sandbox: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -11,10 +11,18 @@ from .options import MAX_STORAGE_BYTES, SandboxOptions, load_canned
 from .server import SandboxServer
 
 
+def port(text: str) -> int:
+    """A TCP port, checked here: out of range, the socket's bind() raises OverflowError, no OSError."""
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number from 0 to 65535")
+    return number
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the sandbox options on a (sub)parser."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
+    parser.add_argument("--port", type=port, default=8787, help="port to listen on; 0 picks a free one (default: 8787)")
     parser.add_argument("--api-key", help="accept only this key (x-api-key or Authorization: Bearer)")
     parser.add_argument("--no-key-check", action="store_true", help="accept requests without any key")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before every answer")
@@ -68,11 +76,13 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8787, options: SandboxOptions | None = None) -> int:
+    """Serve until interrupted; 2, a usage error like any bad option, when the address cannot be
+    listened on (a port in use, a host that is not this machine's)."""
     try:
         server = SandboxServer(host, port, options)
     except OSError as exc:
-        print(f"sandbox: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
-        return 1
+        print(f"sandbox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"sandbox listening on {server.url}", file=sys.stderr, flush=True)
     try:
         threading.Event().wait()
