@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .app import Recorded, Sandbox, handle
 from .faults import parse as parse_fault
-from .options import SandboxOptions, load_canned
+from .options import SandboxOptions, ServerLimits, load_canned
 from .transport import SandboxTransport
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ __all__ = [
     "SandboxOptions",
     "SandboxServer",
     "SandboxTransport",
+    "ServerLimits",
     "add_arguments",
     "handle",
     "load_canned",
@@ -56,8 +57,8 @@ def transport(options: SandboxOptions | None = None) -> SandboxTransport:
     return SandboxTransport(options)
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, options: SandboxOptions | None = None) -> SandboxServer:
+def serve(host: str = "127.0.0.1", port: int = 0, options: SandboxOptions | None = None, limits: ServerLimits | None = None) -> SandboxServer:
     """Start the sandbox on a background thread; the result is a context manager with `.url`."""
     from .server import SandboxServer
 
-    return SandboxServer(host, port, options)
+    return SandboxServer(host, port, options, limits)

@@ -39,6 +39,9 @@ FAULT_MESSAGES = {
 }
 
 
+UNREADABLE = "The request could not be read: its request line, a header, or its body's framing (content-length, chunked) is malformed"
+
+
 @dataclass(frozen=True)
 class Recorded:
     """One request as the sandbox received it (header names lower-cased): `size` is how many bytes
@@ -73,18 +76,15 @@ class Sandbox:
         routes = inference.routes() + Models(self.options).routes() + Batches(self.options, inference.message).routes() + files.routes()
         self._routes = [(re.compile(re.sub(r"\{\w+\}", "([^/]+)", r.pattern) + "$"), r) for r in routes]
 
-    def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> Reply:
-        """Answer one HTTP request; `target` is the path with its query string, and `body` is None
-        when the server could not make out where the body ends."""
+    def respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes, size: int | None = None) -> Reply:
+        """Answer one HTTP request; `target` is the path with its query string. `size` is the
+        body's length when a server did not read it, as it is over the route's limit (the
+        content-length, or what came before reading stopped): `body` is then empty."""
         headers = {k.lower(): v for k, v in headers.items()}
-        url = urlsplit(target)
-        data = body or b""
+        size = len(body) if size is None else size
+        call = self._call(method, target, headers, body)
         with self._lock:
-            self._log.append(Recorded(method, url.path, headers, data[: self.options.log_body_bytes], len(data)))
-            self._count += 1
-            number = self._count
-        rid = "req_" + replies.digest(number, method, target, hashlib.sha256(data).hexdigest())[:24]
-        call = Call(rid, number, url.path, parse_qs(url.query), headers, data, self.options.clock())
+            self._log.append(Recorded(method, call.path, headers, body[: self.options.log_body_bytes], size))
         fault = None
         try:
             problem = self._auth_problem(headers)  # first, as the API does: a refused request meets no fault
@@ -94,11 +94,16 @@ class Sandbox:
             if fault and (fault.status or fault.drop == "start"):
                 status = fault.status or 500
                 raise ApiError(status, FAULT_MESSAGES.get(status, "Error"))
-            reply = self._dispatch(method, call, body)
+            reply = self._dispatch(method, call, size)
         except ApiError as error:
             reply = error_reply(call, error)
         reply.delay = self.options.latency
         return _apply(fault, reply, call) if fault else reply
+
+    def unreadable(self) -> Reply:
+        """The API's 400 for a request whose head or framing a server could not parse (a request
+        line, a header, a content-length or chunked framing): nothing of it to record or route."""
+        return error_reply(self._call("", "", {}, b""), ApiError(400, UNREADABLE))
 
     @property
     def requests(self) -> list[Recorded]:
@@ -115,11 +120,18 @@ class Sandbox:
         """The route's own limit (Batches 256 MB, Files 500 MB), else the Messages API's."""
         return route.max_body if route and route.max_body else self.options.max_body_bytes
 
-    def _dispatch(self, method: str, call: Call, body: bytes | None) -> Reply:
-        if body is None:
-            raise ApiError(400, "The request body could not be read: its content-length or chunked framing is malformed")
+    def _call(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Call:
+        """The request as handlers see it, numbered in arrival order, with its request id."""
+        with self._lock:
+            self._count += 1
+            number = self._count
+        rid = "req_" + replies.digest(number, method, target, hashlib.sha256(body).hexdigest())[:24]
+        url = urlsplit(target)
+        return Call(rid, number, url.path, parse_qs(url.query), headers, body, self.options.clock())
+
+    def _dispatch(self, method: str, call: Call, size: int) -> Reply:
         route, params = self._match(method, call.path)
-        if len(call.body) > self._limit(route):
+        if size > self._limit(route):
             raise ApiError(413, FAULT_MESSAGES[413])
         if route is None:
             raise ApiError(404, "Not Found")

@@ -7,8 +7,9 @@ import sys
 import threading
 
 from .faults import parse
-from .options import MAX_STORAGE_BYTES, SandboxOptions, load_canned
-from .server import SandboxServer
+from .options import MAX_STORAGE_BYTES, SandboxOptions, ServerLimits, load_canned
+
+LIMITS = ServerLimits()
 
 
 def port(text: str) -> int:
@@ -47,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--any-id", action="store_true",
         help="answer any unknown id or cursor with a generated object, like a contract mock server",
     )
+    parser.add_argument(
+        "--read-timeout", type=int, default=LIMITS.read_timeout, metavar="S",
+        help=f"close a connection idle, or sending its request, for S seconds (default: {LIMITS.read_timeout})",
+    )
+    parser.add_argument(
+        "--max-connections", type=int, default=LIMITS.max_connections, metavar="N",
+        help=f"connections served at once; past them a request is answered 503 (default: {LIMITS.max_connections})",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -69,17 +78,24 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the process exit status."""
     try:
         options = options_from_args(args)
+        limits = ServerLimits(read_timeout=args.read_timeout, max_connections=args.max_connections)
     except (OSError, ValueError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
-    return serve_forever(args.host, args.port, options)
+    return serve_forever(args.host, args.port, options, limits)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 8787, options: SandboxOptions | None = None) -> int:
+def serve_forever(host: str = "127.0.0.1", port: int = 8787, options: SandboxOptions | None = None, limits: ServerLimits | None = None) -> int:
     """Serve until interrupted; 2, a usage error like any bad option, when the address cannot be
-    listened on (a port in use, a host that is not this machine's)."""
+    listened on (a port in use, a host that is not this machine's); 3 when the server's own
+    dependency (the `serve` extra) is not installed."""
     try:
-        server = SandboxServer(host, port, options)
+        from .server import SandboxServer
+    except ImportError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 3
+    try:
+        server = SandboxServer(host, port, options, limits)
     except OSError as exc:
         print(f"sandbox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2

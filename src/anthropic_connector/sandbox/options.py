@@ -61,6 +61,25 @@ class SandboxOptions:
         object.__setattr__(self, "faults", tuple(self.faults))
 
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """What the socket server gives any one client at most, so that no client, careless or
+    hostile, can make it hold memory, threads or sockets without end."""
+
+    read_timeout: int = 20
+    """Seconds the server waits for a client that owes it bytes: a new or kept-alive connection
+    idle that long is closed, a request's head must arrive whole within it, and its body may not
+    pause longer. Longer than the idle expiry of the usual clients (httpx 5 s, aiohttp 15 s), so
+    that they, not the server, close a pooled connection: no request races a closing socket."""
+    max_connections: int = 1000
+    """Connections served at once (the official SDK's pool size); a request on any connection
+    past it is answered 503 until others close."""
+
+    def __post_init__(self) -> None:
+        if self.read_timeout < 1 or self.max_connections < 1:
+            raise ValueError("read_timeout and max_connections must be >= 1")
+
+
 def load_canned(path: str | Path) -> dict[str, str]:
     """Read canned replies from JSON or YAML.
 
