@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import select
 import socket
 import subprocess
@@ -31,12 +32,14 @@ HEADERS = {"x-api-key": "sk-test", "anthropic-version": "2023-06-01"}
 
 
 class Child:
-    """`python -m anthropic_connector sandbox --port 0 ARGS`; its stderr is collected as it comes."""
+    """`python -m anthropic_connector sandbox --port 0 ARGS`; its stderr is collected as it comes.
+    `files`: the most file descriptors it may have open (its soft RLIMIT_NOFILE)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, files: int | None = None) -> None:
         command = [sys.executable, "-m", "anthropic_connector", "sandbox", "--port", "0", *args]
         env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SRC)}
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))) if files else None
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, preexec_fn=limit)
         assert self.process.stderr is not None
         first = self.process.stderr.readline()
         assert first.startswith("sandbox listening on http://127.0.0.1:"), first
@@ -59,14 +62,15 @@ class Child:
         host, port = self.url.removeprefix("http://").split(":")
         return host, int(port)
 
-    def stop(self) -> None:
-        """End the server and check that its stderr holds no traceback."""
+    def stop(self) -> str:
+        """End the server; its stderr, checked to hold no traceback."""
         self.process.terminate()
         self.process.wait(timeout=10)
         self._reader.join(timeout=5)
         self.process.stderr.close()  # type: ignore[union-attr]
         stderr = "".join(self.lines)
         assert "Traceback" not in stderr, stderr
+        return stderr
 
 
 READ_TIMEOUT = 1
@@ -333,6 +337,25 @@ def test_2000_idle_sockets_make_no_thread_each_and_are_closed_after_the_read_tim
     assert READ_TIMEOUT <= closed < READ_TIMEOUT + 3, f"closed after {closed:.1f} s"
     with client(child.url) as http:
         assert http.get("/v1/models").status_code == 200
+
+
+def test_out_of_file_descriptors_the_server_waits_and_recovers_without_a_traceback() -> None:
+    """With room for some 50 sockets and 100 idle clients, the server accepts what it can, closes
+    those at the read timeout, accepts the next, and so on: every client is closed in turn and
+    the server answers again, having said so in a line, never a traceback."""
+    server = Child("--read-timeout", str(READ_TIMEOUT), files=64)
+    try:
+        idle = [socket.create_connection(server.address, timeout=10) for _ in range(100)]
+        try:
+            assert all(sock.recv(1) == b"" for sock in idle)
+        finally:
+            for sock in idle:
+                sock.close()
+        with client(server.url) as http:
+            assert http.get("/v1/models").status_code == 200
+    finally:
+        stderr = server.stop()
+    assert "sandbox: cannot accept a connection (Too many open files); retrying as connections close" in stderr
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,12 @@ Streams go out chunked, one chunk per SSE event, so a `cut` ends the stream clea
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 try:
     import uvicorn
@@ -36,6 +38,8 @@ WORKERS = 4
 """Threads for `respond()`: it holds the GIL while it works, so more would only queue there."""
 STARTUP_SECONDS = 10.0
 
+logger = logging.getLogger(__name__)
+
 
 def _listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket. Its protocol is named, not left 0 as `socket.create_server` leaves
@@ -50,6 +54,18 @@ def _listen(host: str, port: int) -> socket.socket:
         listener.close()
         raise
     return listener
+
+
+def _report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """What asyncio reports from outside any request. An accept() that fails for want of file
+    descriptors (clients holding as many sockets open as the process may have) is one line, not
+    a traceback each second: asyncio retries it every second, and the read timeout frees
+    descriptors. Anything else goes to asyncio's own handler."""
+    error = context.get("exception")
+    if isinstance(error, OSError) and str(context.get("message", "")).startswith("socket.accept()"):
+        logger.warning("sandbox: cannot accept a connection (%s); retrying as connections close", error.strerror or error)
+        return
+    loop.default_exception_handler(context)
 
 
 class SandboxServer:
@@ -93,6 +109,7 @@ class SandboxServer:
 
     async def _serve(self, listener: socket.socket) -> None:
         self._loop = asyncio.get_running_loop()
+        self._loop.set_exception_handler(_report)
         await self._server.serve(sockets=[listener])
 
     @property
