@@ -54,7 +54,7 @@ class SandboxApp:
             reply.drop = "start"  # the client left, or the server is closing: no one to answer
         if reply.drop == "start":
             return await _hang_up(scope, receive)
-        await send({"type": "http.response.start", "status": reply.status, "headers": _encoded(reply)})
+        await send({"type": "http.response.start", "status": reply.status, "headers": encoded_headers(reply)})
         for chunk in reply.chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         if reply.drop == "mid":
@@ -113,5 +113,6 @@ def _headers(scope: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _encoded(reply: Reply) -> list[tuple[bytes, bytes]]:
+def encoded_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    """The reply's headers as the server writes them (HTTP headers are Latin-1)."""
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]

@@ -16,10 +16,12 @@ import asyncio
 from typing import Any
 
 import h11
+from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
 
 from .app import Sandbox
-from .asgi import HANG_UP
+from .asgi import HANG_UP, encoded_headers
 
 
 class SandboxProtocol(H11Protocol):
@@ -28,7 +30,7 @@ class SandboxProtocol(H11Protocol):
     sandbox: Sandbox
     read_timeout: float
 
-    def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(config, server_state, {**app_state, HANG_UP: self.hang_up}, _loop)
         self._read_timer: asyncio.TimerHandle | None = None
 
@@ -56,7 +58,7 @@ class SandboxProtocol(H11Protocol):
         """The API's 400 body for a request h11 cannot parse; then the connection closes, as where
         the next request would start is unknown."""
         reply = self.sandbox.unreadable()
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers] + [(b"connection", b"close")]
+        headers = encoded_headers(reply) + [(b"connection", b"close")]
         for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=b"".join(reply.chunks)), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
         self.transport.close()

@@ -3,8 +3,8 @@ background thread.
 
 Why uvicorn, not the stdlib's ThreadingHTTPServer: one asyncio thread serves any number of
 connections (a thread each let 2,000 idle sockets make 2,000 threads), it listens with a backlog
-that a burst of 500 connections fits in (the stdlib's 5 reset a third of them), and it caps the
-connections it serves. The protocol (`protocol.SandboxProtocol`) adds the read timeout uvicorn
+that a burst of 500 connections fits in (behind the stdlib's 5, hundreds of them were reset),
+and it caps the connections it serves. The protocol (`protocol.SandboxProtocol`) adds the read timeout uvicorn
 lacks. `respond()` runs on a few worker threads: enough to keep one slow parse from stalling
 the loop, few enough that a crowd of clients cannot make threads without end.
 
@@ -36,7 +36,8 @@ BACKLOG = 2048
 """Connections the kernel queues before the server accepts them (capped by net.core.somaxconn)."""
 WORKERS = 4
 """Threads for `respond()`: it holds the GIL while it works, so more would only queue there."""
-STARTUP_SECONDS = 10.0
+WAIT_SECONDS = 10.0
+"""How long starting or stopping the server may take before something is wrong."""
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class SandboxServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=asyncio.run, args=(self._serve(listener),), name="anthropic-sandbox", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + STARTUP_SECONDS
+        deadline = time.monotonic() + WAIT_SECONDS
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the sandbox server did not start")
@@ -122,7 +123,7 @@ class SandboxServer:
         if self._loop is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._hang_up_all)
         self._server.should_exit = True
-        self._thread.join(timeout=STARTUP_SECONDS)
+        self._thread.join(timeout=WAIT_SECONDS)
         self._workers.shutdown(wait=True)
 
     def _hang_up_all(self) -> None:
