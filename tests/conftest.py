@@ -491,3 +491,12 @@ MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 def write_json(path: Path, value: Any) -> Path:
     path.write_text(json.dumps(value), encoding="utf-8")
     return path
+
+
+def but_id(message: Any) -> Any:
+    """A message or completion (a dict, a JSON body or an SDK model) without its `id`: the sandbox
+    names every answer anew, as the API does, and two answers to one request agree on the rest."""
+    data = json.loads(message) if isinstance(message, (bytes, str)) else message
+    data = data.model_dump() if hasattr(data, "model_dump") else dict(data)
+    data.pop("id", None)
+    return data

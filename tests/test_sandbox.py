@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from anthropic_connector import sandbox
 from anthropic_connector.sandbox import replies
 from anthropic_connector.sandbox import SandboxOptions
+from conftest import but_id
 
 MODEL = "claude-sonnet-4-6"
 HELLO = [{"role": "user", "content": "Hello, sandbox"}]
@@ -115,7 +116,7 @@ def test_sdk_forced_tool_call_plain_and_streamed(sandbox_sdk: anthropic.Anthropi
     assert block.id.startswith("toolu_") and list(Draft7Validator(WEATHER["input_schema"]).iter_errors(block.input)) == []
     with sandbox_sdk.messages.stream(**kwargs) as stream:  # type: ignore[arg-type]
         final = stream.get_final_message()
-    assert final.model_dump() == created.model_dump()
+    assert but_id(final) == but_id(created)
 
 
 def test_without_a_forced_choice_the_reply_is_text() -> None:
@@ -249,13 +250,17 @@ def test_max_tokens_cut_off_and_stop_sequence() -> None:
     assert stop not in text and full["content"][0]["text"].startswith(text + stop)
 
 
-def test_deterministic_replies() -> None:
+def test_deterministic_replies_with_fresh_ids() -> None:
+    """The same request gets the same message but for its id; every answer has its own
+    message id and request id, as the API's do."""
     with raw() as http:
-        bodies = [http.post("/v1/messages", json=message()).content for _ in range(2)]
-        other = http.post("/v1/messages", json=message(messages=[{"role": "user", "content": "Other"}])).content
+        answers = [http.post("/v1/messages", json=message()) for _ in range(2)]
+        other = http.post("/v1/messages", json=message(messages=[{"role": "user", "content": "Other"}])).json()
     with raw() as http:  # a fresh sandbox gives the same answer too
-        bodies.append(http.post("/v1/messages", json=message()).content)
-    assert bodies[0] == bodies[1] == bodies[2] != other
+        answers.append(http.post("/v1/messages", json=message()))
+    bodies = [a.json() for a in answers]
+    assert but_id(bodies[0]) == but_id(bodies[1]) == but_id(bodies[2]) != but_id(other)
+    assert len({b["id"] for b in bodies}) == len({a.headers["request-id"] for a in answers}) == 3
 
 
 def test_legacy_complete() -> None:
@@ -535,7 +540,7 @@ def test_handle_is_a_pure_function_of_the_request() -> None:
         "POST", "http://sandbox.test/v1/messages", json=message(), headers={"x-api-key": "k", "anthropic-version": V1}
     )
     first, second = sandbox.handle(request), sandbox.handle(request)
-    assert first.status_code == 200 and first.read() == second.read()
+    assert first.status_code == 200 and but_id(first.read()) == but_id(second.read())
 
 
 @settings(max_examples=60, deadline=None)
@@ -562,4 +567,4 @@ def test_the_connector_assembles_a_streamed_tool_call_as_the_plain_reply() -> No
     with Connector(sandbox=True) as connector:
         plain = connector.run("create_message", body).output
         streamed = connector.run("create_message", {**body, "stream": True}).output
-    assert streamed == plain and plain["content"][0]["input"] == {"location": "sandbox", "unit": "celsius", "days": 1}
+    assert but_id(streamed) == but_id(plain) and plain["content"][0]["input"] == {"location": "sandbox", "unit": "celsius", "days": 1}

@@ -2,13 +2,13 @@
 
 The endpoints live in route modules (`inference`, `models`, `batches`, `files`); `Sandbox`
 matches a request to one of them and keeps the state a test needs to see (the requests it
-received, fault counters). Inference is a pure function of the request, so the same request gets
-the same body; batches and files are the state the API itself keeps, held in memory.
+received, fault counters). An answer's content is a pure function of the request, so the same
+request gets the same message, while its ids (message, request) are new each time, as the API's
+are; batches and files are the state the API itself keeps, held in memory.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections import deque
@@ -125,9 +125,8 @@ class Sandbox:
         with self._lock:
             self._count += 1
             number = self._count
-        rid = "req_" + replies.digest(number, method, target, hashlib.sha256(body).hexdigest())[:24]
         url = urlsplit(target)
-        return Call(rid, number, url.path, parse_qs(url.query), headers, body, self.options.clock())
+        return Call(replies.fresh_id("req_"), number, url.path, parse_qs(url.query), headers, body, self.options.clock())
 
     def _dispatch(self, method: str, call: Call, size: int) -> Reply:
         route, params = self._match(method, call.path)
@@ -191,6 +190,7 @@ def _apply(fault: Fault, reply: Reply, call: Call) -> Reply:
 
 
 def handle(request: httpx2.Request, options: SandboxOptions | None = None) -> httpx2.Response:
-    """Answer one request with a fresh sandbox (no latency applied; fault counters start at zero)."""
+    """Answer one request with a fresh sandbox (no latency applied; fault counters start at zero);
+    the same request gets the same answer but for its ids."""
     reply = Sandbox(options).respond(request.method, request.url.raw_path.decode(), request.headers, request.read())
     return to_response(reply, request)

@@ -67,7 +67,7 @@ class Inference:
             "service_tier": "standard",
         }
         return {
-            "id": "msg_" + replies.digest(seed, body["max_tokens"], stops, *([tool["name"]] if tool else []))[:24],
+            "id": replies.fresh_id("msg_"),
             "type": "message",
             "role": "assistant",
             "model": body["model"],
@@ -94,7 +94,7 @@ class Inference:
         gen = replies.generate(text, body["max_tokens_to_sample"], stops)
         completion = {
             "type": "completion",
-            "id": "compl_" + replies.digest(seed, body["max_tokens_to_sample"], stops)[:24],
+            "id": replies.fresh_id("compl_"),
             "completion": gen.text,
             "stop_reason": "max_tokens" if gen.stop_reason == "max_tokens" else "stop_sequence",
             "model": model.id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,12 @@ def digest(*parts: object) -> str:
     """A stable hex digest of JSON-able parts; the root of every id and generated text."""
     blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def fresh_id(prefix: str) -> str:
+    """A new id for one answer (a message, a completion, a request): the API names every answer
+    anew, so two answers to the same request differ in their ids and in nothing else."""
+    return prefix + secrets.token_hex(12)
 
 
 def invent_text(seed: str) -> str:
