@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import replies, validate
+from . import replies, structured, validate
 from .call import ApiError, Call, Route, events_reply, json_reply, not_found
 from .models import Model, lookup
 from .options import SandboxOptions
@@ -52,11 +52,12 @@ class Inference:
         stops = body.get("stop_sequences", [])
         tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
         if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
-            arguments = replies.example(tool.get("input_schema"))
+            arguments = structured.example(tool.get("input_schema"))
             block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
             content, stop_reason, stop_sequence, output_tokens = [block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8
         else:
-            text = self._canned(prompt, body["model"], model) or replies.invent_text(seed)
+            canned, schema = self._canned(prompt, body["model"], model), structured.output_schema(body)
+            text = structured.structured_text(schema, canned) if schema else canned or replies.invent_text(seed)
             gen = replies.generate(text, body["max_tokens"], stops)
             content, stop_reason, stop_sequence, output_tokens = [{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens
         usage = {

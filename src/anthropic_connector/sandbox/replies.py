@@ -123,32 +123,6 @@ def tool_to_call(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
     return None
 
 
-def example(schema: Any, depth: int = 0) -> Any:
-    """The simplest value `schema` accepts (its default, first enum value or example, else one
-    of its type with only the required properties), so a tool call's input is always valid.
-    A malformed schema (the API checks them only loosely) gets a plausible value, never a crash."""
-    if not isinstance(schema, dict) or depth > 32:
-        return {}
-    for key in ("const", "default"):
-        if key in schema:
-            return schema[key]
-    choices = [c for key in ("enum", "examples") if isinstance(schema.get(key), list) for c in schema[key]]
-    if choices:
-        return choices[0]
-    kind = schema.get("type", "object")
-    kind = kind[0] if isinstance(kind, list) and kind else kind
-    if kind == "object":
-        properties, required = schema.get("properties"), schema.get("required")
-        properties = properties if isinstance(properties, dict) else {}
-        names = [n for n in required if isinstance(n, str)] if isinstance(required, list) else []
-        return {name: example(properties.get(name), depth + 1) for name in names}
-    minimum, count = schema.get("minimum", 0), schema.get("minItems", 0)
-    count = count if isinstance(count, int) and 0 <= count <= 100 else 0
-    values = {"array": [example(schema.get("items"), depth + 1)] * count, "string": "sandbox",
-              "integer": minimum, "number": minimum, "boolean": False, "null": None}
-    return values.get(kind, {}) if isinstance(kind, str) else {}
-
-
 def message_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The Messages streaming sequence of `message`, in the documented order: a text block's
     text in text_delta pieces, a tool_use block's input in input_json_delta pieces. Content
