@@ -162,3 +162,121 @@ def test_a_canned_reply_is_used_when_the_schema_accepts_it() -> None:
 )
 def test_a_malformed_output_config_is_refused(client: anthropic.Anthropic, output_config: dict, message: str) -> None:
     assert refusal(client, output_config=output_config) == message
+
+
+# -- thinking --------------------------------------------------------------------------------
+
+ADAPTIVE = {"type": "adaptive", "display": "summarized"}
+ENABLED = {"type": "enabled", "budget_tokens": 1024}
+REDACTED_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB"
+
+
+def events_of(server: SandboxServer, **body: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The raw SSE events the sandbox sends for `body` (pings included), in order."""
+    import httpx2
+
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+    text = httpx2.post(f"{server.url}/v1/messages", json={"model": MODEL, "max_tokens": 2048, "messages": HELLO, **body, "stream": True}, headers=headers).text
+    return [(lines[0][7:], json.loads(lines[1][6:])) for lines in (block.splitlines() for block in text.strip().split("\n\n"))]
+
+
+@pytest.mark.parametrize("config", [ADAPTIVE, ENABLED, {**ENABLED, "display": "omitted"}], ids=["adaptive", "enabled", "omitted"])
+def test_thinking_streamed_by_the_sdk_is_the_plain_reply(client: anthropic.Anthropic, config: dict) -> None:
+    kwargs: dict[str, Any] = {"model": MODEL, "max_tokens": 4096, "messages": HELLO, "thinking": config}
+    plain = client.messages.create(**kwargs)
+    thought, text = plain.content
+    assert thought.type == "thinking" and thought.signature and text.type == "text" and plain.stop_reason == "end_turn"
+    assert bool(thought.thinking) is (config.get("display") != "omitted")
+    details = plain.usage.output_tokens_details
+    assert details and 0 < details.thinking_tokens < plain.usage.output_tokens
+    with client.messages.stream(**kwargs) as stream:
+        seen = [event.type for event in stream]
+        final = stream.get_final_message()
+    assert but_id(final) == but_id(plain) and seen.count("signature") == 1
+    assert ("thinking" in seen) is bool(thought.thinking)
+
+
+def test_thinking_events_come_in_the_apis_order(server: SandboxServer) -> None:
+    events = events_of(server, thinking=ENABLED)
+    names = [name for name, _ in events]
+    first_stop = names.index("content_block_stop")
+    assert names[:3] == ["message_start", "content_block_start", "ping"]
+    assert events[1][1]["content_block"] == {"type": "thinking", "thinking": "", "signature": ""}
+    deltas = [data["delta"]["type"] for name, data in events[:first_stop] if name == "content_block_delta"]
+    assert deltas[-1] == "signature_delta" and set(deltas[:-1]) == {"thinking_delta"}
+    assert events[first_stop + 1][1]["content_block"] == {"type": "text", "text": ""}
+    assert "output_tokens_details" not in events[0][1]["message"]["usage"]
+    assert events[-2][1]["usage"]["output_tokens_details"]["thinking_tokens"] > 0
+
+
+def test_the_documented_trigger_gives_redacted_thinking_whole(client: anthropic.Anthropic, server: SandboxServer) -> None:
+    messages = [{"role": "user", "content": REDACTED_TRIGGER}]
+    reply = client.messages.create(model=MODEL, max_tokens=4096, messages=messages, thinking=ENABLED)
+    assert [block.type for block in reply.content] == ["thinking", "redacted_thinking", "text"]
+    redacted = [data for name, data in events_of(server, messages=messages, thinking=ENABLED) if name == "content_block_start"][1]
+    assert redacted["content_block"] == reply.content[1].model_dump()
+
+
+@pytest.mark.parametrize("config", [None, {"type": "disabled"}, {"type": "between_tools"}], ids=["absent", "disabled", "between_tools"])
+def test_no_thinking_without_it(client: anthropic.Anthropic, config: dict | None) -> None:
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, **({"thinking": config} if config else {}))  # type: ignore[arg-type]
+    assert [block.type for block in reply.content] == ["text"] and reply.usage.output_tokens_details is None
+
+
+def test_thinking_spends_max_tokens_first(client: anthropic.Anthropic) -> None:
+    short = client.messages.create(model=MODEL, max_tokens=5, messages=HELLO, thinking=ADAPTIVE)
+    assert [block.type for block in short.content] == ["thinking"] and short.stop_reason == "max_tokens"
+    assert short.usage.output_tokens == 5 == short.usage.output_tokens_details.thinking_tokens  # type: ignore[union-attr]
+
+
+def test_thinking_async(server: SandboxServer) -> None:
+    async def scenario() -> tuple[Any, Any]:
+        async with async_sdk(server) as client:
+            kwargs: dict[str, Any] = {"model": MODEL, "max_tokens": 4096, "messages": HELLO, "thinking": ADAPTIVE}
+            plain = await client.messages.create(**kwargs)
+            async with client.messages.stream(**kwargs) as stream:
+                return plain, await stream.get_final_message()
+
+    plain, final = asyncio.run(scenario())
+    assert but_id(final) == but_id(plain) and plain.content[0].type == "thinking"
+
+
+DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+V1 = {"anthropic-version": "2023-06-01"}  # sampling fields exist only there; SDK 2.x sends 2026-10-21
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"thinking": {"type": "enabled", "budget_tokens": 1023}}, "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"),
+        ({"thinking": {"type": "enabled"}}, "thinking.enabled.budget_tokens: Field required"),
+        ({"thinking": {**ENABLED, "budget_tokens": 2048}}, f"`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at {DOCS}#max-tokens-and-context-window-size"),
+        ({"thinking": {"type": "sometimes"}}, "thinking: Input tag 'sometimes' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'between_tools', 'adaptive'"),
+        ({"thinking": {**ADAPTIVE, "display": "full"}}, "thinking.adaptive.display: Input should be 'summarized', 'omitted' or 'updates'"),
+        ({"thinking": ADAPTIVE, "tools": [{"name": "t", "input_schema": {"type": "object"}}], "tool_choice": {"type": "any"}}, "Thinking may not be enabled when tool_choice forces tool use."),
+        ({"thinking": ENABLED, "extra_body": {"temperature": 0.5}, "extra_headers": V1}, "`temperature` may only be set to 1 when thinking is enabled or in adaptive mode."),
+        ({"thinking": ADAPTIVE, "extra_body": {"top_k": 5}, "extra_headers": V1}, f"`top_k` must be unset when thinking is enabled. Please consult our documentation at {DOCS}#important-considerations-when-using-extended-thinking"),
+        ({"thinking": ADAPTIVE, "extra_body": {"top_p": 0.9}, "extra_headers": V1}, f"`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled. Please consult our documentation at {DOCS}#important-considerations-when-using-extended-thinking"),
+        ({"thinking": ADAPTIVE, "model": "claude-sonnet-4-5"}, '"thinking.type.adaptive" is not supported for this model. Use "thinking.type.enabled".'),
+        ({"thinking": ENABLED, "model": "claude-3-opus-20240229"}, '"thinking.type.enabled" is not supported for this model.'),
+    ],
+    ids=["budget-low", "budget-missing", "budget-not-below-max", "type", "display", "forced-tool", "temperature", "top_k", "top_p", "adaptive-unsupported", "no-thinking-model"],
+)
+def test_the_apis_thinking_rules(client: anthropic.Anthropic, overrides: dict, message: str) -> None:
+    assert refusal(client, **overrides) == message
+
+
+def test_thinking_allows_what_the_docs_allow(client: anthropic.Anthropic) -> None:
+    sampling = {"temperature": 1, "top_p": 0.95}
+    assert client.messages.create(model=MODEL, max_tokens=2048, messages=HELLO, thinking=ENABLED, extra_body=sampling, extra_headers=V1).content
+    assert client.messages.count_tokens(model=MODEL, messages=HELLO, thinking={**ENABLED, "budget_tokens": 5000}).input_tokens > 0
+
+
+def test_manual_thinking_must_come_back_with_its_tool_call(client: anthropic.Anthropic) -> None:
+    call = {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}
+    messages = [*HELLO, {"role": "assistant", "content": [call]}, {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}]
+    tools = [{"name": "t", "input_schema": {"type": "object"}}]
+    assert refusal(client, messages=messages, tools=tools, thinking=ENABLED).startswith(
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block"
+    )
+    assert client.messages.create(model=MODEL, max_tokens=2048, messages=messages, tools=tools, thinking=ADAPTIVE).content  # type: ignore[arg-type]

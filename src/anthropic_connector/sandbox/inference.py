@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import replies, structured, validate
+from . import replies, structured, thinking, validate
 from .call import ApiError, Call, Route, events_reply, json_reply, not_found
 from .models import Model, lookup
 from .options import SandboxOptions
@@ -43,40 +43,49 @@ class Inference:
         return json_reply(call, message)
 
     def message(self, body: dict[str, Any], version: str) -> dict[str, Any]:
-        """The `Message` the sandbox answers for a Messages body; raises the API's error otherwise."""
+        """The `Message` the sandbox answers for a Messages body; raises the API's error otherwise.
+        Its thinking comes first and spends its tokens out of `max_tokens`; the answer gets the rest."""
         model = self._checked(body, validate.messages(body, version), legacy_api=False)
         msgs = body["messages"]
         user_turns = [m for m in msgs if m["role"] == "user"]
         prompt = replies.block_text(user_turns[-1]["content"]) if user_turns else ""
         seed = replies.digest(body["model"], body.get("system"), msgs)
-        stops = body.get("stop_sequences", [])
-        tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
-        if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
-            arguments = structured.example(tool.get("input_schema"))
-            block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
-            content, stop_reason, stop_sequence, output_tokens = [block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8
-        else:
-            canned, schema = self._canned(prompt, body["model"], model), structured.output_schema(body)
-            text = structured.structured_text(schema, canned) if schema else canned or replies.invent_text(seed)
-            gen = replies.generate(text, body["max_tokens"], stops)
-            content, stop_reason, stop_sequence, output_tokens = [{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens
+        thought, spent = thinking.blocks(body, seed, prompt, body["max_tokens"])
+        answer = self._answer(body, model, seed, prompt, body["max_tokens"] - spent)
         usage = {
             "input_tokens": replies.input_tokens(body.get("system"), msgs, body.get("tools")),
-            "output_tokens": output_tokens,
+            "output_tokens": spent + answer.output_tokens,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
             "service_tier": "standard",
         }
+        if thought:
+            usage["output_tokens_details"] = {"thinking_tokens": spent}
         return {
             "id": replies.fresh_id("msg_"),
             "type": "message",
             "role": "assistant",
             "model": body["model"],
-            "content": content,
-            "stop_reason": stop_reason,
-            "stop_sequence": stop_sequence,
+            "content": thought + answer.content,
+            "stop_reason": answer.stop_reason,
+            "stop_sequence": answer.stop_sequence,
             "usage": usage,
         }
+
+    def _answer(self, body: dict[str, Any], model: Model, seed: str, prompt: str, room: int) -> replies.Answer:
+        """What follows the thinking, within `room` output tokens: a tool call when one is due,
+        else text (the JSON a json_schema format asks for, a canned reply, or invented prose)."""
+        if room <= 0:
+            return replies.Answer([], "max_tokens", None, 0)
+        tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
+        if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
+            arguments = structured.example(tool.get("input_schema"))
+            block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
+            return replies.Answer([block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8)
+        canned, schema = self._canned(prompt, body["model"], model), structured.output_schema(body)
+        text = structured.structured_text(schema, canned) if schema else canned or replies.invent_text(seed)
+        gen = replies.generate(text, room, body.get("stop_sequences", []))
+        return replies.Answer([{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens)
 
     def count_tokens(self, call: Call) -> Reply:
         body = call.json()
@@ -118,6 +127,9 @@ class Inference:
             raise not_found("model", name)
         if legacy_api and not model.completions:
             raise ApiError(400, f'"{name}" is not supported on this API. Please use the Messages API instead.')
+        problem = thinking.unsupported(body, model.capabilities(beta=False))
+        if problem:
+            raise ApiError(400, problem)
         return model
 
     def _check_file_sources(self, msgs: list[dict[str, Any]]) -> None:

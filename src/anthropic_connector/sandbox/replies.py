@@ -95,6 +95,16 @@ class Generation:
         return _chunks(pieces(self.text))
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a reply says after its thinking: its blocks, why it stopped, the tokens it spent."""
+
+    content: list[dict[str, Any]]
+    stop_reason: str
+    stop_sequence: str | None
+    output_tokens: int
+
+
 def generate(full_text: str, max_tokens: int, stop_sequences: list[str]) -> Generation:
     """Emit `full_text` token by token, stopping at max_tokens or at the first stop sequence."""
     text = ""
@@ -123,31 +133,49 @@ def tool_to_call(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
     return None
 
 
+USAGE_AT_END = ("output_tokens_details", "server_tool_use")
+"""Usage the API reports once output is done: in `message_delta`, not in `message_start`."""
+
+
 def message_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The Messages streaming sequence of `message`, in the documented order: a text block's
-    text in text_delta pieces, a tool_use block's input in input_json_delta pieces. Content
-    deltas start at index 3."""
+    """The Messages streaming sequence of `message`, in the documented order (a `ping` after the
+    first block opens; content deltas start at index 3) with each block streamed as the API
+    streams its type (`_block_events`). Usage known only at the end comes in `message_delta`."""
+    usage = message["usage"]
     start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
-    start["usage"] = {**message["usage"], "output_tokens": min(1, message["usage"]["output_tokens"])}
+    start["usage"] = {k: v for k, v in usage.items() if k not in USAGE_AT_END} | {"output_tokens": min(1, usage["output_tokens"])}
     events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
     for index, block in enumerate(message["content"]):
-        if block["type"] == "tool_use":
-            opening = {**block, "input": {}}
-            deltas = [{"type": "input_json_delta", "partial_json": part} for part in _chunks(pieces(json.dumps(block["input"])))]
-        else:
-            opening = {**block, "text": ""}
-            deltas = [{"type": "text_delta", "text": part} for part in _chunks(pieces(block["text"]))]
+        opening, deltas = _block_events(block)
         events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}))
         if index == 0:
             events.append(("ping", {"type": "ping"}))
         events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     stop = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
+    end_usage = {k: v for k, v in usage.items() if k in USAGE_AT_END} | {"output_tokens": usage["output_tokens"]}
     events += [
-        ("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": message["usage"]["output_tokens"]}}),
+        ("message_delta", {"type": "message_delta", "delta": stop, "usage": end_usage}),
         ("message_stop", {"type": "message_stop"}),
     ]
     return events
+
+
+def _block_events(block: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A block's `content_block_start` payload and its deltas: text in text_delta pieces, a tool
+    call's input in input_json_delta pieces, thinking in thinking_delta pieces and then its
+    signature in one signature_delta "just before the block's content_block_stop" (the SDK's
+    `SignatureDelta`); a block with nothing to stream (redacted thinking, a server tool's
+    result) arrives whole in its start event."""
+    kind = block["type"]
+    if kind in ("tool_use", "server_tool_use"):
+        return {**block, "input": {}}, [{"type": "input_json_delta", "partial_json": p} for p in _chunks(pieces(json.dumps(block["input"])))]
+    if kind == "text":
+        return {**block, "text": ""}, [{"type": "text_delta", "text": p} for p in _chunks(pieces(block["text"]))]
+    if kind == "thinking":
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in _chunks(pieces(block["thinking"]))]
+        return {**block, "thinking": "", "signature": ""}, [*deltas, {"type": "signature_delta", "signature": block["signature"]}]
+    return block, []
 
 
 def _chunks(parts: list[str], per_delta: int = 3) -> list[str]:

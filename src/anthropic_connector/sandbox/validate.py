@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import structured
+from . import structured, thinking
 
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
 """Removed in API version 2026-10-21: any value is a 400 "Extra inputs are not permitted"."""
@@ -35,7 +35,15 @@ def messages(body: dict[str, Any], version: str, *, count_only: bool = False) ->
     problem = _messages_list(body.get("messages"), version) if "messages" in body else "messages: Field required"
     if problem:
         return problem
-    return _system(body.get("system")) or _sampling(body, version) or _stop_sequences(body) or _stream(body) or _tools(body) or structured.problem(body)
+    return (
+        _system(body.get("system"))
+        or _sampling(body, version)
+        or _stop_sequences(body)
+        or _stream(body)
+        or _tools(body)
+        or structured.problem(body)
+        or thinking.problem(body, count_only=count_only)
+    )
 
 
 def _max_tokens(body: dict[str, Any], field: str) -> str | None:
