@@ -119,11 +119,12 @@ def test_sdk_forced_tool_call_plain_and_streamed(sandbox_sdk: anthropic.Anthropi
     assert but_id(final) == but_id(created)
 
 
-def test_without_a_forced_choice_the_reply_is_text() -> None:
+def test_auto_calls_a_tool_and_none_never_does() -> None:
+    """auto (the default) calls a tool, as a tool loop needs; its answer is in tests/test_sandbox_messages.py."""
     with raw() as http:
-        for choice in (None, {"type": "auto"}, {"type": "none"}):
+        for choice, kind in ((None, "tool_use"), ({"type": "auto"}, "tool_use"), ({"type": "none"}, "text")):
             body = message(tools=[WEATHER], **({"tool_choice": choice} if choice else {}))
-            assert http.post("/v1/messages", json=body).json()["content"][0]["type"] == "text"
+            assert http.post("/v1/messages", json=body).json()["content"][0]["type"] == kind
 
 
 def test_sdk_models_list_and_get(sandbox_sdk: anthropic.Anthropic) -> None:

@@ -280,3 +280,126 @@ def test_manual_thinking_must_come_back_with_its_tool_call(client: anthropic.Ant
         "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block"
     )
     assert client.messages.create(model=MODEL, max_tokens=2048, messages=messages, tools=tools, thinking=ADAPTIVE).content  # type: ignore[arg-type]
+
+
+# -- tools -----------------------------------------------------------------------------------
+
+WEATHER = {
+    "name": "get_weather",
+    "description": "Get the weather for a specific location",
+    "input_schema": {"type": "object", "required": ["location"], "properties": {"location": {"type": "string"}, "unit": {"enum": ["c", "f"]}}},
+}
+CLOCK = {"name": "get_time", "input_schema": {"type": "object", "required": ["zone"], "properties": {"zone": {"type": "string", "format": "date-time"}}}}
+WEB_SEARCH = {"type": "web_search_20250305", "name": "web_search"}
+
+
+def answered(reply: Any, result: str = "73F") -> list[dict[str, Any]]:
+    """The conversation after `reply`'s tool call, with the caller's result for it."""
+    call = next(block for block in reply.content if block.type == "tool_use")
+    return [*HELLO, {"role": "assistant", "content": reply.content}, {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": result}]}]
+
+
+@pytest.mark.parametrize("choice", [None, {"type": "auto"}], ids=["absent", "auto"])
+def test_a_tool_loop_calls_then_answers(client: anthropic.Anthropic, choice: dict | None) -> None:
+    kwargs: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "tools": [WEATHER], **({"tool_choice": choice} if choice else {})}
+    called = client.messages.create(messages=HELLO, **kwargs)
+    (call,) = called.content
+    assert called.stop_reason == "tool_use" and call.type == "tool_use" and call.name == "get_weather"
+    assert list(Draft202012Validator(WEATHER["input_schema"]).iter_errors(call.input)) == []
+    with client.messages.stream(messages=HELLO, **kwargs) as stream:
+        assert but_id(stream.get_final_message()) == but_id(called)
+    answer = client.messages.create(messages=answered(called), **kwargs)
+    assert [block.type for block in answer.content] == ["text"] and answer.stop_reason == "end_turn"
+
+
+def test_tool_choice_none_never_calls_and_forced_choices_always_do(client: anthropic.Anthropic) -> None:
+    base: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "tools": [WEATHER, CLOCK]}
+    assert client.messages.create(messages=HELLO, tool_choice={"type": "none"}, **base).content[0].type == "text"
+    named = client.messages.create(messages=HELLO, tool_choice={"type": "tool", "name": "get_time"}, **base)
+    assert named.content[0].name == "get_time" and named.content[0].input == {"zone": "2025-01-01T00:00:00Z"}  # type: ignore[union-attr]
+    again = client.messages.create(messages=answered(named), tool_choice={"type": "any"}, **base)
+    assert again.stop_reason == "tool_use"  # a forced choice calls even after a result
+    asked = client.messages.create(messages=[{"role": "user", "content": "Please get_time for me"}], **base)
+    assert asked.content[0].name == "get_time"  # type: ignore[union-attr]  # the tool the prompt names
+
+
+def test_anthropic_defined_client_tools_get_a_plausible_input(client: anthropic.Anthropic) -> None:
+    bash = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, tools=[{"type": "bash_20250124", "name": "bash"}])
+    assert bash.content[0].type == "tool_use" and bash.content[0].input == {"command": "echo sandbox"}
+
+
+@pytest.mark.parametrize(
+    ("tool", "prompt", "result_type", "counts"),
+    [
+        (WEB_SEARCH, "What's the weather in New York?", "web_search_tool_result", {"web_search_requests": 1, "web_fetch_requests": 0}),
+        ({"type": "web_fetch_20250910", "name": "web_fetch"}, "Summarise https://example.org/post", "web_fetch_tool_result", {"web_search_requests": 0, "web_fetch_requests": 1}),
+    ],
+    ids=["web_search", "web_fetch"],
+)
+def test_server_tools_run_in_the_reply(client: anthropic.Anthropic, tool: dict, prompt: str, result_type: str, counts: dict) -> None:
+    kwargs: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": prompt}], "tools": [tool]}
+    reply = client.messages.create(**kwargs)
+    use, result, text = reply.content
+    assert (use.type, result.type, text.type, reply.stop_reason) == ("server_tool_use", result_type, "text", "end_turn")
+    assert result.tool_use_id == use.id and reply.usage.server_tool_use.model_dump() == counts  # type: ignore[union-attr]
+    assert use.input == ({"query": prompt} if use.name == "web_search" else {"url": "https://example.org/post"})
+    with client.beta.messages.stream(**kwargs) as stream:
+        streamed = stream.get_final_message()
+    assert [b.model_dump(exclude_none=True) for b in streamed.content] == [b.model_dump(exclude_none=True) for b in reply.content]
+    assert streamed.usage.server_tool_use.model_dump() == counts  # type: ignore[union-attr]
+
+
+def test_a_server_tool_the_sandbox_cannot_play_gets_text(client: anthropic.Anthropic) -> None:
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, tools=[{"type": "code_execution_20250825", "name": "code_execution"}])
+    assert [block.type for block in reply.content] == ["text"]
+
+
+def test_thinking_in_a_tool_loop(client: anthropic.Anthropic) -> None:
+    """Manual thinking thinks at the start of a turn only; adaptive thinking interleaves."""
+    base: dict[str, Any] = {"model": MODEL, "max_tokens": 4096, "tools": [WEATHER]}
+    for config, after in ((ENABLED, ["text"]), (ADAPTIVE, ["thinking", "text"])):
+        called = client.messages.create(messages=HELLO, thinking=config, **base)
+        assert [block.type for block in called.content] == ["thinking", "tool_use"]
+        answer = client.messages.create(messages=answered(called), thinking=config, **base)
+        assert [block.type for block in answer.content] == after
+
+
+def test_structured_output_after_a_tool_call(client: anthropic.Anthropic) -> None:
+    base: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "tools": [WEATHER], "output_format": Address}
+    called = client.messages.parse(messages=HELLO, **base)
+    assert called.stop_reason == "tool_use" and called.parsed_output is None
+    assert isinstance(client.messages.parse(messages=answered(called), **base).parsed_output, Address)
+
+
+def test_the_apis_tool_rules(client: anthropic.Anthropic) -> None:
+    call = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"location": "x"}}
+    results = [{"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": "73F"} for n in (1, 2)]
+    tools = [WEATHER]
+    assert refusal(client, tools=tools, tool_choice={"type": "tool", "name": "get_time"}) == "Tool 'get_time' not found in provided tools"
+    assert refusal(client, tools=tools, messages=[*HELLO, {"role": "assistant", "content": [call]}, {"role": "user", "content": results}]) == (
+        "messages.2.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_2. "
+        "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+    )
+    assert refusal(client, tools=tools, messages=[*HELLO, {"role": "assistant", "content": [call]}, *HELLO]) == (
+        "messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1. "
+        "Each `tool_use` block must have a corresponding `tool_result` block in the next message."
+    )
+
+
+def test_a_batch_answers_what_messages_answers(client: anthropic.Anthropic) -> None:
+    """Batch params run through the same code: thinking, tool calls, server tools, structured
+    output, and the same refusals (here a budget that is not below max_tokens)."""
+    schema = {"type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}
+    params: list[dict[str, Any]] = [
+        {"model": MODEL, "max_tokens": 4096, "messages": HELLO, "thinking": ADAPTIVE, "tools": [WEATHER]},
+        {"model": MODEL, "max_tokens": 1024, "messages": HELLO, "tools": [WEB_SEARCH]},
+        {"model": MODEL, "max_tokens": 1024, "messages": HELLO, "output_config": {"format": {"type": "json_schema", "schema": schema}}},
+    ]
+    refused = {"model": MODEL, "max_tokens": 1024, "messages": HELLO, "thinking": ENABLED}
+    with serve(options=SandboxOptions(batch_seconds=0)) as running, sdk(running) as batched:
+        requests = [{"custom_id": f"r{i}", "params": p} for i, p in enumerate([*params, refused])]
+        batch = batched.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+        results = {line.custom_id: line.result for line in batched.messages.batches.results(batch.id)}
+    for i, p in enumerate(params):
+        assert results[f"r{i}"].type == "succeeded" and but_id(results[f"r{i}"].message) == but_id(client.messages.create(**p))  # type: ignore[union-attr]
+    assert results["r3"].type == "errored" and results["r3"].error.error.message == refusal(client, **refused)  # type: ignore[union-attr]

@@ -7,11 +7,10 @@ the endpoint would have answered.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from . import replies, structured, thinking, validate
+from . import replies, structured, thinking, tools, validate
 from .call import ApiError, Call, Route, events_reply, json_reply, not_found
 from .models import Model, lookup
 from .options import SandboxOptions
@@ -59,9 +58,11 @@ class Inference:
             "cache_read_input_tokens": 0,
             "service_tier": "standard",
         }
+        if answer.server_tool_use:
+            usage["server_tool_use"] = answer.server_tool_use
         if thought:
             usage["output_tokens_details"] = {"thinking_tokens": spent}
-        return {
+        message = {
             "id": replies.fresh_id("msg_"),
             "type": "message",
             "role": "assistant",
@@ -71,21 +72,25 @@ class Inference:
             "stop_sequence": answer.stop_sequence,
             "usage": usage,
         }
+        return message
 
     def _answer(self, body: dict[str, Any], model: Model, seed: str, prompt: str, room: int) -> replies.Answer:
-        """What follows the thinking, within `room` output tokens: a tool call when one is due,
-        else text (the JSON a json_schema format asks for, a canned reply, or invented prose)."""
+        """What follows the thinking, within `room` output tokens: a call to the tool the caller
+        runs, when one is due (`tools.due`), else text (the JSON a json_schema format asks for, a
+        canned reply, or invented prose), after a server tool's call and result if one ran. The
+        text after a server tool is a second call to the model, with `room` of its own: "the limit
+        applies to each call", so such a reply may spend more than `max_tokens` (the SDK's docs)."""
         if room <= 0:
             return replies.Answer([], "max_tokens", None, 0)
-        tool = replies.tool_to_call(body.get("tools"), body.get("tool_choice"))
-        if tool is not None:  # tool_choice asks for a call: its input is the simplest the tool accepts
-            arguments = structured.example(tool.get("input_schema"))
-            block = {"type": "tool_use", "id": "toolu_" + replies.digest(seed, tool["name"])[:24], "name": tool["name"], "input": arguments}
-            return replies.Answer([block], "tool_use", None, replies.count_tokens(json.dumps(arguments)) + 8)
+        tool = tools.due(body, prompt)
+        if tool is not None and not tools.is_server(tool):
+            block, spent = tools.client_call(tool, seed)
+            return replies.Answer([block], "tool_use", None, spent)
+        searched, spent, counts = tools.server_call(tool, seed, prompt) if tool is not None else ([], 0, None)
         canned, schema = self._canned(prompt, body["model"], model), structured.output_schema(body)
         text = structured.structured_text(schema, canned) if schema else canned or replies.invent_text(seed)
         gen = replies.generate(text, room, body.get("stop_sequences", []))
-        return replies.Answer([{"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, gen.output_tokens)
+        return replies.Answer([*searched, {"type": "text", "text": gen.text}], gen.stop_reason, gen.stop_sequence, spent + gen.output_tokens, counts)
 
     def count_tokens(self, call: Call) -> Reply:
         body = call.json()

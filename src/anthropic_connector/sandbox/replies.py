@@ -103,6 +103,7 @@ class Answer:
     stop_reason: str
     stop_sequence: str | None
     output_tokens: int
+    server_tool_use: dict[str, int] | None = None  # the usage counts of server tool calls, if any
 
 
 def generate(full_text: str, max_tokens: int, stop_sequences: list[str]) -> Generation:
@@ -121,16 +122,6 @@ def generate(full_text: str, max_tokens: int, stop_sequences: list[str]) -> Gene
 
 def sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-
-
-def tool_to_call(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
-    """The tool a reply must call: the one `tool_choice` names, or the first for "any".
-    With "auto" (the default) or "none" the sandbox answers in text."""
-    choice = tool_choice if isinstance(tool_choice, dict) else {}
-    for tool in tools or ():
-        if choice.get("type") == "any" or (choice.get("type") == "tool" and tool.get("name") == choice.get("name")):
-            return dict(tool)
-    return None
 
 
 USAGE_AT_END = ("output_tokens_details", "server_tool_use")

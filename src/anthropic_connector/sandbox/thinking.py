@@ -24,6 +24,7 @@ import hashlib
 from typing import Any
 
 from . import replies
+from .tools import answers_tool_result
 
 REDACTED_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB"
 """The prompt the extended thinking docs give "to test redacted thinking handling"."""
@@ -45,12 +46,6 @@ def thinks_now(body: dict[str, Any]) -> bool:
     """Whether this reply starts with thinking: adaptive always, enabled only at a turn's start."""
     config = active(body)
     return config is not None and (config["type"] == "adaptive" or not answers_tool_result(body["messages"]))
-
-
-def answers_tool_result(messages: list[dict[str, Any]]) -> bool:
-    """Whether the last message is a user turn carrying tool results: the turn goes on."""
-    content = messages[-1]["content"] if messages and messages[-1]["role"] == "user" else None
-    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
 
 
 def blocks(body: dict[str, Any], seed: str, prompt: str, limit: int) -> tuple[list[dict[str, Any]], int]:

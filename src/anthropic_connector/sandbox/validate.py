@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import structured, thinking
+from . import structured, thinking, tools
 
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
 """Removed in API version 2026-10-21: any value is a 400 "Extra inputs are not permitted"."""
@@ -40,7 +40,7 @@ def messages(body: dict[str, Any], version: str, *, count_only: bool = False) ->
         or _sampling(body, version)
         or _stop_sequences(body)
         or _stream(body)
-        or _tools(body)
+        or tools.problem(body)
         or structured.problem(body)
         or thinking.problem(body, count_only=count_only)
     )
@@ -129,24 +129,6 @@ def _stop_sequences(body: dict[str, Any]) -> str | None:
 def _stream(body: dict[str, Any]) -> str | None:
     if not isinstance(body.get("stream", False), bool):
         return "stream: Input should be a valid boolean"
-    return None
-
-
-def _tools(body: dict[str, Any]) -> str | None:
-    """Tools and tool_choice, as far as the reply reads them; a tool's schema is checked only loosely."""
-    tools = body.get("tools", [])
-    if not isinstance(tools, list):
-        return "tools: Input should be a valid list"
-    for i, tool in enumerate(tools):
-        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
-            return f"tools.{i}: Input should be a tool definition with a name"
-        if not isinstance(tool.get("input_schema", {}), dict):
-            return f"tools.{i}.input_schema: Input should be a valid dictionary"
-    choice = body.get("tool_choice", {"type": "auto"})
-    if not isinstance(choice, dict) or choice.get("type") not in ("auto", "any", "tool", "none"):
-        return "tool_choice: Input should be an object whose type is 'auto', 'any', 'tool' or 'none'"
-    if choice["type"] == "tool" and not isinstance(choice.get("name"), str):
-        return "tool_choice.name: Field required"
     return None
 
 
