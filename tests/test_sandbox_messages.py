@@ -403,3 +403,90 @@ def test_a_batch_answers_what_messages_answers(client: anthropic.Anthropic) -> N
     for i, p in enumerate(params):
         assert results[f"r{i}"].type == "succeeded" and but_id(results[f"r{i}"].message) == but_id(client.messages.create(**p))  # type: ignore[union-attr]
     assert results["r3"].type == "errored" and results["r3"].error.error.message == refusal(client, **refused)  # type: ignore[union-attr]
+
+
+# -- the SDK's tool runner and message threads -----------------------------------------------
+
+
+@anthropic.beta_tool
+def get_weather(location: str, units: Literal["c", "f"]) -> str:
+    """Look up the weather in a city.
+
+    Args:
+        location: The city and state, e.g. San Francisco, CA
+        units: Unit for the output, 'c' or 'f'
+    """
+    return json.dumps({"location": location, "temperature": "20" + units})
+
+
+@anthropic.beta_async_tool
+async def get_weather_async(location: str, units: Literal["c", "f"]) -> str:
+    """Look up the weather in a city, without blocking.
+
+    Args:
+        location: The city and state
+        units: Unit for the output, 'c' or 'f'
+    """
+    return get_weather.call({"location": location, "units": units})  # type: ignore[no-any-return]
+
+
+RUNNER: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "What is the weather in SF?"}]}
+
+
+@pytest.mark.parametrize("extra", [{}, {"thinking": ADAPTIVE}, {"stream": True}], ids=["plain", "thinking", "streamed"])
+def test_the_sdk_tool_runner_runs_to_completion_on_a_thread(server: SandboxServer, extra: dict) -> None:
+    before = len(server.requests)
+    with sdk(server) as client:
+        runner = client.beta.messages.tool_runner(tools=[get_weather], **RUNNER, **extra)
+        turns = [item.get_final_message() if extra.get("stream") else item for item in runner]
+    assert [turn.stop_reason for turn in turns] == ["tool_use", "end_turn"]
+    sent = [json.loads(r.body) for r in server.requests[before:]]
+    assert [body["thread"]["type"] for body in sent] == ["create", "continue"] and sent[1]["thread"]["previous_message_id"] == turns[0].id
+    assert "tools" not in sent[1] and sent[1]["messages"][0]["content"][0]["content"] == '{"location": "sandbox", "temperature": "20c"}'
+
+
+def test_the_async_tool_runner(server: SandboxServer) -> None:
+    async def scenario() -> list[str | None]:
+        async with async_sdk(server) as client:
+            runner = client.beta.messages.tool_runner(tools=[get_weather_async], **RUNNER)
+            return [message.stop_reason async for message in runner]
+
+    assert asyncio.run(scenario()) == ["tool_use", "end_turn"]
+
+
+def test_a_thread_continues_once_from_a_reply_it_holds(client: anthropic.Anthropic) -> None:
+    threads = {"extra_headers": {"anthropic-beta": "message-threads-2026-08-12"}}
+    first = client.beta.messages.create(model=MODEL, max_tokens=100, messages=HELLO, system="Be brief.", thread={"type": "create"}, **threads)  # type: ignore[arg-type]
+    follow = [{"role": "user", "content": "And then?"}]
+    whole = client.beta.messages.create(model=MODEL, max_tokens=100, system="Be brief.", messages=[*HELLO, {"role": "assistant", "content": first.content}, *follow])  # type: ignore[arg-type]
+    resumed = client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)  # type: ignore[arg-type]
+    assert resumed.content == whole.content and resumed.usage.input_tokens == whole.usage.input_tokens
+    with pytest.raises(anthropic.BadRequestError) as twice:
+        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)  # type: ignore[arg-type]
+    assert twice.value.body["error"]["details"] == {"error_code": "thread_already_continued"}  # type: ignore[index]
+    with pytest.raises(anthropic.NotFoundError) as unknown:
+        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": "msg_unknown"}, **threads)  # type: ignore[arg-type]
+    assert unknown.value.body["error"]["details"] == {"error_code": "thread_not_found"}  # type: ignore[index]
+    with pytest.raises(anthropic.BadRequestError, match="system: Extra inputs are not permitted"):
+        client.beta.messages.create(model=MODEL, max_tokens=100, system="Again", messages=follow, thread={"type": "continue", "previous_message_id": resumed.id}, **threads)  # type: ignore[arg-type]
+
+
+def test_the_sandbox_holds_the_latest_threads_only() -> None:
+    """An older reply is forgotten as a server may lose one: `thread_not_found`, which the SDK
+    answers by replaying the conversation under a new thread; `--any-id` continues an empty one."""
+    from anthropic_connector.sandbox.call import ApiError
+    from anthropic_connector.sandbox.threads import Threads
+
+    def turn(held: Threads, reply_id: str, thread: dict[str, Any]) -> dict[str, Any]:
+        body = held.resolve({"messages": HELLO, "thread": thread})
+        held.keep(body, {"id": reply_id, "content": [{"type": "text", "text": "Hi"}]})
+        return body
+
+    held = Threads(any_id=False, limit=2)
+    for n in range(3):
+        turn(held, f"msg_{n}", {"type": "create"})
+    with pytest.raises(ApiError) as forgotten:
+        turn(held, "msg_3", {"type": "continue", "previous_message_id": "msg_0"})
+    assert (forgotten.value.status, forgotten.value.code) == (404, "thread_not_found")
+    assert len(turn(held, "msg_3", {"type": "continue", "previous_message_id": "msg_2"})["messages"]) == 3
+    assert turn(Threads(any_id=True), "msg_4", {"type": "continue", "previous_message_id": "msg_0"})["messages"] == HELLO

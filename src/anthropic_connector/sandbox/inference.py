@@ -15,17 +15,20 @@ from .call import ApiError, Call, Route, events_reply, json_reply, not_found
 from .models import Model, lookup
 from .options import SandboxOptions
 from .stream import Reply
+from .threads import Threads
 
 FileCheck = Callable[[str, str, str], None]
 """`(file_id, block type, where)`: raises the API's error when a content block names a file it cannot read."""
 
 
 class Inference:
-    """The three inference routes, sharing the options and the file store's check."""
+    """The three inference routes, sharing the options, the file store's check and the message
+    threads the Messages API holds."""
 
     def __init__(self, options: SandboxOptions, check_file: FileCheck) -> None:
         self.options = options
         self._check_file = check_file
+        self._threads = Threads(any_id=options.any_id)
 
     def routes(self) -> list[Route]:
         return [
@@ -43,7 +46,9 @@ class Inference:
 
     def message(self, body: dict[str, Any], version: str) -> dict[str, Any]:
         """The `Message` the sandbox answers for a Messages body; raises the API's error otherwise.
-        Its thinking comes first and spends its tokens out of `max_tokens`; the answer gets the rest."""
+        Its thinking comes first and spends its tokens out of `max_tokens`; the answer gets the rest.
+        A threaded body is read as the whole conversation its thread holds, and extends it."""
+        body = self._threads.resolve(body)
         model = self._checked(body, validate.messages(body, version), legacy_api=False)
         msgs = body["messages"]
         user_turns = [m for m in msgs if m["role"] == "user"]
@@ -72,6 +77,7 @@ class Inference:
             "stop_sequence": answer.stop_sequence,
             "usage": usage,
         }
+        self._threads.keep(body, message)
         return message
 
     def _answer(self, body: dict[str, Any], model: Model, seed: str, prompt: str, room: int) -> replies.Answer:
