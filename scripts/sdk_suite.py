@@ -55,12 +55,18 @@ ADDOPTS = "--tb=short -p tests._alias_httpx"
 
 
 def main() -> int:
+    sdist, tree = sdk_source()
+    python = suite_venv(sdist, tree, sdist.parent)
+    return run_suite(python, tree, sdist.parent)
+
+
+def sdk_source() -> tuple[Path, Path]:
+    """The sdist of the installed `anthropic` and its unpacked tree, fetched once into
+    `.sdk-suite/anthropic-<version>/`; tests/test_sandbox_messages.py runs its examples/ from it."""
     version = importlib.metadata.version("anthropic")
     home = CACHE / f"anthropic-{version}"
     sdist = fetch_sdist(version, home)
-    tree = unpack(sdist, home)
-    python = suite_venv(sdist, tree, home)
-    return run_suite(python, tree, home)
+    return sdist, unpack(sdist, home)
 
 
 def run(*command: str | Path) -> None:

@@ -9,19 +9,27 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal, Optional
 
 import anthropic
+import httpx2
 import pydantic
 import pytest
 from anthropic.lib._parse._transform import transform_schema
 from jsonschema import Draft202012Validator
 
 from anthropic_connector.sandbox import SandboxOptions, SandboxServer, serve
-from conftest import but_id
+from anthropic_connector.sandbox.call import ApiError
+from anthropic_connector.sandbox.threads import Threads
+from conftest import REPO, but_id
 
 MODEL = "claude-sonnet-5-5"
 HELLO = [{"role": "user", "content": "Hello, sandbox"}]
@@ -51,8 +59,8 @@ def refusal(client: anthropic.Anthropic, **overrides: Any) -> str:
     """The API's message for a request the sandbox refuses with 400 invalid_request_error."""
     with pytest.raises(anthropic.BadRequestError) as refused:
         client.messages.create(**{"model": MODEL, "max_tokens": 2048, "messages": HELLO, **overrides})
-    assert refused.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
-    return refused.value.body["error"]["message"]  # type: ignore[index]
+    assert refused.value.body["error"]["type"] == "invalid_request_error"
+    return refused.value.body["error"]["message"]
 
 
 # -- structured output -----------------------------------------------------------------------
@@ -134,7 +142,7 @@ SCHEMA = {
 
 def test_a_json_schema_format_gets_the_simplest_instance_it_accepts(client: anthropic.Anthropic) -> None:
     reply = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, output_config={"format": {"type": "json_schema", "schema": SCHEMA}})
-    value = json.loads(reply.content[0].text)  # type: ignore[union-attr]
+    value = json.loads(reply.content[0].text)
     assert list(Draft202012Validator(SCHEMA).iter_errors(value)) == [] and reply.stop_reason == "end_turn"
     assert value["kind"] == "report" and value["version"] == 4 and len(value["parts"]) == 2 and "unasked" not in value
 
@@ -146,7 +154,7 @@ def test_a_canned_reply_is_used_when_the_schema_accepts_it() -> None:
         texts = [
             client.messages.create(model=MODEL, max_tokens=100, messages=[{"role": "user", "content": prompt}], output_config={"format": {"type": "json_schema", "schema": schema}})
             .content[0]
-            .text  # type: ignore[union-attr]
+            .text
             for prompt in canned
         ]
     assert texts == ['{"answer": 42}', '{"answer": 0}', '{"answer": 0}']
@@ -173,8 +181,6 @@ REDACTED_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193
 
 def events_of(server: SandboxServer, **body: Any) -> list[tuple[str, dict[str, Any]]]:
     """The raw SSE events the sandbox sends for `body` (pings included), in order."""
-    import httpx2
-
     headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
     text = httpx2.post(f"{server.url}/v1/messages", json={"model": MODEL, "max_tokens": 2048, "messages": HELLO, **body, "stream": True}, headers=headers).text
     return [(lines[0][7:], json.loads(lines[1][6:])) for lines in (block.splitlines() for block in text.strip().split("\n\n"))]
@@ -219,14 +225,14 @@ def test_the_documented_trigger_gives_redacted_thinking_whole(client: anthropic.
 
 @pytest.mark.parametrize("config", [None, {"type": "disabled"}, {"type": "between_tools"}], ids=["absent", "disabled", "between_tools"])
 def test_no_thinking_without_it(client: anthropic.Anthropic, config: dict | None) -> None:
-    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, **({"thinking": config} if config else {}))  # type: ignore[arg-type]
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=HELLO, **({"thinking": config} if config else {}))
     assert [block.type for block in reply.content] == ["text"] and reply.usage.output_tokens_details is None
 
 
 def test_thinking_spends_max_tokens_first(client: anthropic.Anthropic) -> None:
     short = client.messages.create(model=MODEL, max_tokens=5, messages=HELLO, thinking=ADAPTIVE)
     assert [block.type for block in short.content] == ["thinking"] and short.stop_reason == "max_tokens"
-    assert short.usage.output_tokens == 5 == short.usage.output_tokens_details.thinking_tokens  # type: ignore[union-attr]
+    assert short.usage.output_tokens == 5 == short.usage.output_tokens_details.thinking_tokens
 
 
 def test_thinking_async(server: SandboxServer) -> None:
@@ -279,7 +285,7 @@ def test_manual_thinking_must_come_back_with_its_tool_call(client: anthropic.Ant
     assert refusal(client, messages=messages, tools=tools, thinking=ENABLED).startswith(
         "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block"
     )
-    assert client.messages.create(model=MODEL, max_tokens=2048, messages=messages, tools=tools, thinking=ADAPTIVE).content  # type: ignore[arg-type]
+    assert client.messages.create(model=MODEL, max_tokens=2048, messages=messages, tools=tools, thinking=ADAPTIVE).content
 
 
 # -- tools -----------------------------------------------------------------------------------
@@ -316,11 +322,11 @@ def test_tool_choice_none_never_calls_and_forced_choices_always_do(client: anthr
     base: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "tools": [WEATHER, CLOCK]}
     assert client.messages.create(messages=HELLO, tool_choice={"type": "none"}, **base).content[0].type == "text"
     named = client.messages.create(messages=HELLO, tool_choice={"type": "tool", "name": "get_time"}, **base)
-    assert named.content[0].name == "get_time" and named.content[0].input == {"zone": "2025-01-01T00:00:00Z"}  # type: ignore[union-attr]
+    assert named.content[0].name == "get_time" and named.content[0].input == {"zone": "2025-01-01T00:00:00Z"}
     again = client.messages.create(messages=answered(named), tool_choice={"type": "any"}, **base)
     assert again.stop_reason == "tool_use"  # a forced choice calls even after a result
     asked = client.messages.create(messages=[{"role": "user", "content": "Please get_time for me"}], **base)
-    assert asked.content[0].name == "get_time"  # type: ignore[union-attr]  # the tool the prompt names
+    assert asked.content[0].name == "get_time"  # the tool the prompt names
 
 
 def test_anthropic_defined_client_tools_get_a_plausible_input(client: anthropic.Anthropic) -> None:
@@ -341,12 +347,12 @@ def test_server_tools_run_in_the_reply(client: anthropic.Anthropic, tool: dict, 
     reply = client.messages.create(**kwargs)
     use, result, text = reply.content
     assert (use.type, result.type, text.type, reply.stop_reason) == ("server_tool_use", result_type, "text", "end_turn")
-    assert result.tool_use_id == use.id and reply.usage.server_tool_use.model_dump() == counts  # type: ignore[union-attr]
+    assert result.tool_use_id == use.id and reply.usage.server_tool_use.model_dump() == counts
     assert use.input == ({"query": prompt} if use.name == "web_search" else {"url": "https://example.org/post"})
     with client.beta.messages.stream(**kwargs) as stream:
         streamed = stream.get_final_message()
     assert [b.model_dump(exclude_none=True) for b in streamed.content] == [b.model_dump(exclude_none=True) for b in reply.content]
-    assert streamed.usage.server_tool_use.model_dump() == counts  # type: ignore[union-attr]
+    assert streamed.usage.server_tool_use.model_dump() == counts
 
 
 def test_a_server_tool_the_sandbox_cannot_play_gets_text(client: anthropic.Anthropic) -> None:
@@ -398,11 +404,11 @@ def test_a_batch_answers_what_messages_answers(client: anthropic.Anthropic) -> N
     refused = {"model": MODEL, "max_tokens": 1024, "messages": HELLO, "thinking": ENABLED}
     with serve(options=SandboxOptions(batch_seconds=0)) as running, sdk(running) as batched:
         requests = [{"custom_id": f"r{i}", "params": p} for i, p in enumerate([*params, refused])]
-        batch = batched.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+        batch = batched.messages.batches.create(requests=requests)
         results = {line.custom_id: line.result for line in batched.messages.batches.results(batch.id)}
     for i, p in enumerate(params):
-        assert results[f"r{i}"].type == "succeeded" and but_id(results[f"r{i}"].message) == but_id(client.messages.create(**p))  # type: ignore[union-attr]
-    assert results["r3"].type == "errored" and results["r3"].error.error.message == refusal(client, **refused)  # type: ignore[union-attr]
+        assert results[f"r{i}"].type == "succeeded" and but_id(results[f"r{i}"].message) == but_id(client.messages.create(**p))
+    assert results["r3"].type == "errored" and results["r3"].error.error.message == refusal(client, **refused)
 
 
 # -- the SDK's tool runner and message threads -----------------------------------------------
@@ -427,7 +433,7 @@ async def get_weather_async(location: str, units: Literal["c", "f"]) -> str:
         location: The city and state
         units: Unit for the output, 'c' or 'f'
     """
-    return get_weather.call({"location": location, "units": units})  # type: ignore[no-any-return]
+    return get_weather.call({"location": location, "units": units})
 
 
 RUNNER: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "What is the weather in SF?"}]}
@@ -456,27 +462,24 @@ def test_the_async_tool_runner(server: SandboxServer) -> None:
 
 def test_a_thread_continues_once_from_a_reply_it_holds(client: anthropic.Anthropic) -> None:
     threads = {"extra_headers": {"anthropic-beta": "message-threads-2026-08-12"}}
-    first = client.beta.messages.create(model=MODEL, max_tokens=100, messages=HELLO, system="Be brief.", thread={"type": "create"}, **threads)  # type: ignore[arg-type]
+    first = client.beta.messages.create(model=MODEL, max_tokens=100, messages=HELLO, system="Be brief.", thread={"type": "create"}, **threads)
     follow = [{"role": "user", "content": "And then?"}]
-    whole = client.beta.messages.create(model=MODEL, max_tokens=100, system="Be brief.", messages=[*HELLO, {"role": "assistant", "content": first.content}, *follow])  # type: ignore[arg-type]
-    resumed = client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)  # type: ignore[arg-type]
+    whole = client.beta.messages.create(model=MODEL, max_tokens=100, system="Be brief.", messages=[*HELLO, {"role": "assistant", "content": first.content}, *follow])
+    resumed = client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)
     assert resumed.content == whole.content and resumed.usage.input_tokens == whole.usage.input_tokens
     with pytest.raises(anthropic.BadRequestError) as twice:
-        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)  # type: ignore[arg-type]
-    assert twice.value.body["error"]["details"] == {"error_code": "thread_already_continued"}  # type: ignore[index]
+        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": first.id}, **threads)
+    assert twice.value.body["error"]["details"] == {"error_code": "thread_already_continued"}
     with pytest.raises(anthropic.NotFoundError) as unknown:
-        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": "msg_unknown"}, **threads)  # type: ignore[arg-type]
-    assert unknown.value.body["error"]["details"] == {"error_code": "thread_not_found"}  # type: ignore[index]
+        client.beta.messages.create(model=MODEL, max_tokens=100, messages=follow, thread={"type": "continue", "previous_message_id": "msg_unknown"}, **threads)
+    assert unknown.value.body["error"]["details"] == {"error_code": "thread_not_found"}
     with pytest.raises(anthropic.BadRequestError, match="system: Extra inputs are not permitted"):
-        client.beta.messages.create(model=MODEL, max_tokens=100, system="Again", messages=follow, thread={"type": "continue", "previous_message_id": resumed.id}, **threads)  # type: ignore[arg-type]
+        client.beta.messages.create(model=MODEL, max_tokens=100, system="Again", messages=follow, thread={"type": "continue", "previous_message_id": resumed.id}, **threads)
 
 
 def test_the_sandbox_holds_the_latest_threads_only() -> None:
     """An older reply is forgotten as a server may lose one: `thread_not_found`, which the SDK
     answers by replaying the conversation under a new thread; `--any-id` continues an empty one."""
-    from anthropic_connector.sandbox.call import ApiError
-    from anthropic_connector.sandbox.threads import Threads
-
     def turn(held: Threads, reply_id: str, thread: dict[str, Any]) -> dict[str, Any]:
         body = held.resolve({"messages": HELLO, "thread": thread})
         held.keep(body, {"id": reply_id, "content": [{"type": "text", "text": "Hi"}]})
@@ -490,3 +493,44 @@ def test_the_sandbox_holds_the_latest_threads_only() -> None:
     assert (forgotten.value.status, forgotten.value.code) == (404, "thread_not_found")
     assert len(turn(held, "msg_3", {"type": "continue", "previous_message_id": "msg_2"})["messages"]) == 3
     assert turn(Threads(any_id=True), "msg_4", {"type": "continue", "previous_message_id": "msg_0"})["messages"] == HELLO
+
+
+# -- the SDK's own examples ------------------------------------------------------------------
+
+EXAMPLES = {
+    "messages.py": "Message(",
+    "messages_stream.py": "accumulated message:",
+    "tools.py": "Final response:",
+    "tools_stream.py": "snapshot: {'location': 'sandbox'}",
+    "tools_runner.py": "stop_reason='end_turn'",
+    "tools_runner_deferred_streaming.py": "",
+    "tools_runner_search_tool.py": "stop_reason='end_turn'",
+    "structured_outputs.py": "product_name='sandbox'",
+    "structured_outputs_streaming.py": "Final parsed order: product_name='sandbox'",
+    "thinking.py": "Thinking: ",
+    "thinking_stream.py": "Thinking:\n---------",
+    "web_search.py": "Web search requests: 1",
+    "web_search_stream.py": "[Web search completed]",
+}
+"""The examples in the installed SDK's sdist that use the Messages API, and a line each prints."""
+
+
+@pytest.fixture(scope="module")
+def sdk_examples() -> Path:
+    """The examples/ folder of the installed SDK's sdist, fetched (once, into .sdk-suite/) by
+    scripts/sdk_suite.py, so nothing of the SDK is copied here."""
+    spec = importlib.util.spec_from_file_location("sdk_suite", REPO / "scripts" / "sdk_suite.py")
+    assert spec and spec.loader
+    suite = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite)
+    _, tree = suite.sdk_source()
+    return tree / "examples"
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_the_sdks_examples_run_unchanged(server: SandboxServer, sdk_examples: Path, name: str) -> None:
+    """Each runs as shipped, with only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set for it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")} | {"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": "sk-ant-sandbox"}
+    done = subprocess.run([sys.executable, str(sdk_examples / name)], cwd=sdk_examples, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert EXAMPLES[name] in done.stdout, done.stdout[-2000:]
