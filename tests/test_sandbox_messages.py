@@ -160,6 +160,17 @@ def test_a_canned_reply_is_used_when_the_schema_accepts_it() -> None:
     assert texts == ['{"answer": 42}', '{"answer": 0}', '{"answer": 0}']
 
 
+def test_a_schema_cannot_ask_for_an_enormous_value(client: anthropic.Anthropic) -> None:
+    """Nested minItems and $refs that fan out would multiply; the value stops growing instead."""
+    nested: dict[str, Any] = {"type": "array", "minItems": 100, "items": {}}
+    for _ in range(30):
+        nested = {"type": "array", "minItems": 100, "items": nested}
+    fan = {f"D{i}": {"type": "object", "required": ["a", "b"], "properties": {"a": {"$ref": f"#/$defs/D{i + 1}"}, "b": {"$ref": f"#/$defs/D{i + 1}"}}} for i in range(40)}
+    for schema in (nested, {"$ref": "#/$defs/D0", "$defs": fan}):
+        reply = client.messages.create(model=MODEL, max_tokens=21_000, messages=HELLO, output_config={"format": {"type": "json_schema", "schema": schema}})
+        assert reply.stop_reason == "end_turn" and len(reply.content[0].text) < 100_000
+
+
 @pytest.mark.parametrize(
     ("output_config", "message"),
     [

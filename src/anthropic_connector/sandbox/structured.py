@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import validators
@@ -35,53 +36,72 @@ FORMATS = {
 
 MAX_DEPTH = 32
 MAX_ITEMS = 100
+MAX_VALUES = 10_000
 _HINTS = re.compile(r"\{([^{}]*)\}\s*$")
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems")
 
 
-def example(schema: Any, root: Any = None, depth: int = 0, expanding: frozenset[str] = frozenset()) -> Any:
+def example(schema: Any) -> Any:
     """The simplest value `schema` accepts: its const or default, the first enum value or
     example, else a value of its type with only the required properties and the fewest items.
 
     A nullable type or an `anyOf` with a null variant gets its other type, so the value shows the
     shape; null is chosen only where a `$ref` would expand itself again, which ends recursion.
     """
-    root = schema if root is None else root
-    if not isinstance(schema, dict) or depth > MAX_DEPTH:
-        return {}
-    schema = _with_hints(schema)
-    for key in ("const", "default"):
-        if key in schema:
-            return schema[key]
-    choices = [c for key in ("enum", "examples") if isinstance(schema.get(key), list) for c in schema[key]]
-    if choices:
-        return choices[0]
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        return example(_resolve(root, ref), root, depth + 1, expanding | {ref}) if ref not in expanding else None
-    go = lambda sub: example(sub, root, depth + 1, expanding)  # noqa: E731
-    for key in ("anyOf", "oneOf"):
-        if isinstance(schema.get(key), list) and schema[key]:
-            return go(_variant(schema[key], expanding))
-    if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-        parts = [go(part) for part in schema["allOf"]]
-        return {k: v for part in parts for k, v in part.items()} if all(isinstance(p, dict) for p in parts) else parts[0]
-    kind = _kind(schema)
-    if kind == "object":
-        properties, required = schema.get("properties"), schema.get("required")
-        properties = properties if isinstance(properties, dict) else {}
-        names = [n for n in required if isinstance(n, str)] if isinstance(required, list) else []
-        return {name: go(properties.get(name)) for name in names}
-    if kind == "array":
+    return _Example(schema).value(schema, 0, frozenset(), 1)
+
+
+class _Example:
+    """One value's making: the root its `$ref`s resolve against, and how many values the output
+    may still hold (`MAX_VALUES`), so that neither nested `minItems` nor `$ref`s that fan out can
+    make a small schema ask for an enormous value."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.left = MAX_VALUES
+
+    def value(self, schema: Any, depth: int, expanding: frozenset[str], weight: int) -> Any:
+        """`weight`: how many times this value appears in the output (the items of arrays)."""
+        self.left -= weight
+        if not isinstance(schema, dict) or depth > MAX_DEPTH or self.left < 0:
+            return {}
+        schema = _with_hints(schema)
+        for key in ("const", "default"):
+            if key in schema:
+                return schema[key]
+        choices = [c for key in ("enum", "examples") if isinstance(schema.get(key), list) for c in schema[key]]
+        if choices:
+            return choices[0]
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return self.value(_resolve(self.root, ref), depth + 1, expanding | {ref}, weight) if ref not in expanding else None
+        go = lambda sub, times=1: self.value(sub, depth + 1, expanding, weight * times)  # noqa: E731
+        for key in ("anyOf", "oneOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                return go(_variant(schema[key], expanding))
+        if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+            parts = [go(part) for part in schema["allOf"]]
+            return {k: v for part in parts for k, v in part.items()} if all(isinstance(p, dict) for p in parts) else parts[0]
+        kind = _kind(schema)
+        if kind == "object":
+            properties, required = schema.get("properties"), schema.get("required")
+            properties = properties if isinstance(properties, dict) else {}
+            names = [n for n in required if isinstance(n, str)] if isinstance(required, list) else []
+            return {name: go(properties.get(name)) for name in names}
+        if kind == "array":
+            return self._items(schema, go)
+        if kind == "string":
+            return _string(schema)
+        if kind in ("integer", "number"):
+            return _number(schema, integer=kind == "integer")
+        return {"boolean": False, "null": None}.get(kind, {})
+
+    def _items(self, schema: dict[str, Any], go: Callable[..., Any]) -> list[Any]:
+        """`prefixItems` one by one, then `items` repeated up to `minItems` (as many as fit)."""
+        prefix = [go(item) for item in schema["prefixItems"]] if isinstance(schema.get("prefixItems"), list) else []
         count = schema.get("minItems", 0)
-        count = count if isinstance(count, int) and 0 <= count <= MAX_ITEMS else 0
-        prefix = [go(item) for item in schema.get("prefixItems", [])] if isinstance(schema.get("prefixItems"), list) else []
-        return prefix + [go(schema.get("items"))] * max(0, count - len(prefix))
-    if kind == "string":
-        return _string(schema)
-    if kind in ("integer", "number"):
-        return _number(schema, integer=kind == "integer")
-    return {"boolean": False, "null": None}.get(kind, {})
+        count = count - len(prefix) if isinstance(count, int) and len(prefix) < count <= MAX_ITEMS else 0
+        return prefix + [go(schema.get("items"), count)] * count if count else prefix
 
 
 def conforms(value: Any, schema: Any) -> bool:

@@ -12,9 +12,13 @@ tool result has none; adaptive thinking interleaves, so every reply thinks (the 
 thinking docs: "Interleaved thinking: automatic with adaptive thinking"). `between_tools` is
 thinking turned off, like `disabled`.
 
-The refusals are the API's own, worded as it words them: budget_tokens at least 1,024 and less
-than max_tokens (the SDK's docstring), and the docs' "feature compatibility" list (temperature,
-top_k and top_p, forced tool use, the thinking block a tool loop must carry back).
+The refusals are the API's own: budget_tokens at least 1,024 and less than max_tokens (the SDK's
+docstring), the docs' "feature compatibility" list (temperature, top_k, top_p from 0.95 only,
+no forced tool use, the thinking block a tool loop must carry back) and the model's
+`capabilities.thinking.types`. Their messages are the API's as its users have quoted them; the
+sandbox words three after their siblings: a malformed config's (in the API's "<path>: <problem>"
+form), top_p's (after top_k's), and a refused type with no other to suggest (after
+`"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive".`).
 """
 
 from __future__ import annotations

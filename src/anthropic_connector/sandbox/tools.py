@@ -9,6 +9,9 @@ input its schema accepts (`stop_reason: "tool_use"`, the caller runs it); a serv
 API runs itself (web search, web fetch) is a `server_tool_use` block and its result block,
 after which the reply goes on in text, as the API's does. A tool the sandbox cannot play
 (code execution, tool search, computer and browser toolsets) is never chosen by `auto`.
+
+The refusals (a named tool_choice missing from `tools`, tool_use and tool_result blocks that do
+not pair up) carry the API's messages as its users have quoted them.
 """
 
 from __future__ import annotations
