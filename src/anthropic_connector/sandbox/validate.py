@@ -1,7 +1,9 @@
 """Request-body validation for the Messages, Token Counting and Text Completions endpoints.
 
 Each check returns the `invalid_request_error` message the API would give (worded like the real
-API's "<field path>: <problem>" messages), or None when the body is acceptable.
+API's "<field path>: <problem>" messages), or None when the body is acceptable. The rules of a
+feature live with the code that plays it (`tools`, `structured`, `thinking`); `messages` runs
+them after the body's own shape is checked.
 """
 
 from __future__ import annotations
