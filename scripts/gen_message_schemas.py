@@ -630,6 +630,10 @@ def build_output() -> JSON:
         }
     )
     items["$comment"] = "One branch per block type the SDK knows; the last takes a type the API adds later, so that an answer is never refused for a new block."
+    props["parsed_output"] = {
+        "title": "Parsed output",
+        "description": "Only when the request asks for structured output (output_config.format, type json_schema): the reply's text as JSON, checked against that schema. Added by the connector, not sent by the API; the name is the official SDK's (messages.parse). A reply that cannot be such data is a structured_output_error instead.",
+    }
     # Always sent: the SDK types stop_reason and stop_sequence as optional only because they may be null.
     # usage is always sent too, but the seed's sample answer (tests/seed) has none, so it stays optional here.
     required = [k for k in ("id", "type", "role", "content", "model", "stop_reason", "stop_sequence") if k in props]

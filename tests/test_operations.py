@@ -28,6 +28,7 @@ from anthropic_connector import (
     Result,
     APITimeoutError,
     TransportError,
+    StructuredOutputError,
     UnexpectedResponseError,
     ValidationError,
 )
@@ -171,7 +172,7 @@ def test_load_with_a_path_and_options(recorder: Recorder, fake_key: str) -> None
 
 def test_result_is_a_frozen_record() -> None:
     result = Result({"a": 1}, 200, "req_1")
-    assert [f.name for f in dataclasses.fields(Result)] == ["output", "status", "request_id"]
+    assert [f.name for f in dataclasses.fields(Result)] == ["output", "status", "request_id", "parsed"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.status = 500  # type: ignore[misc]
 
@@ -187,6 +188,7 @@ def test_result_is_a_frozen_record() -> None:
         (APIError, "api_error", 4, ConnectorError),
         (ResponseTooLargeError, "response_too_large", 4, ConnectorError),
         (UnexpectedResponseError, "unexpected_response", 4, ConnectorError),
+        (StructuredOutputError, "structured_output_error", 4, ConnectorError),
         (TransportError, "connection_error", 5, ConnectorError),
         (APITimeoutError, "timeout_error", 5, TransportError),
     ],

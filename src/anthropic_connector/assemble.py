@@ -36,6 +36,11 @@ class StreamAssembler:
         self._completion: dict[str, Any] | None = None
         self._chunks: list[str] = []
 
+    @property
+    def started(self) -> dict[str, Any] | None:
+        """The message as message_start gave it (id, model, ...), once it has come."""
+        return self._message
+
     def add(self, event: Event) -> dict[str, Any] | None:
         """Take one event; returns its decoded data (None for pings and comments).
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, IO, Any, Callable
+from typing import TYPE_CHECKING, IO, Any, Callable, NamedTuple
 
 import httpx2
 
 if TYPE_CHECKING:
     from .connection import Connection
     from .validate import Validator
+
+
+class Reshape(NamedTuple):
+    """What becomes of an answer the API gave in another shape than the operation's output: a
+    structured reply gains parsed_output (structured.py), a Messages reply becomes a legacy
+    completion (completion.py). ``output`` takes the whole answer once it passed ``check``;
+    ``event`` each streamed event's data with the message started so far, and gives the event
+    handed on (None: held back)."""
+
+    output: Callable[[dict[str, Any]], dict[str, Any]]
+    event: Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Any] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class Call:
     response: str = "json"
     stream: bool = False  # read a 2xx answer as server-sent events of the family `response`
     check: Validator | None = field(default=None, repr=False)  # what a 2xx output must match
+    reshape: Reshape | None = field(default=None, repr=False)  # applied to a 2xx answer once checked
     sink: Path | None = None  # jsonl / bytes: write the answer to this file instead of holding it
     name_hint: str | None = None  # bytes: the file name when the answer does not give one
     opened: tuple[IO[Any], ...] = ()  # files the request streams from, closed after sending

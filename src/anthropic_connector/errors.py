@@ -6,6 +6,7 @@
     ├── APIError                     api_error            4   the API answered non-2xx, or sent an error event
     ├── UnexpectedResponseError      unexpected_response  4   a 2xx answer that is not the operation's declared output
     ├── ResponseTooLargeError        response_too_large   4   the body passed the connection's size limit (a local limit)
+    ├── StructuredOutputError        structured_output_error 4 a reply to output_config.format that is not data of that schema (or a refusal)
     └── TransportError               connection_error     5   no answer: refused, dropped, or a stream cut short
         └── APITimeoutError          timeout_error        5   an attempt outlived the timeout
 
@@ -123,6 +124,22 @@ class ResponseTooLargeError(ConnectorError):
 
     type = "response_too_large"
     exit_code = 4
+
+
+class StructuredOutputError(ConnectorError):
+    """A reply to a request for structured output (``output_config.format``) that is not data
+    of the requested schema: a refusal, text that is not JSON (a reply cut at max_tokens), or
+    JSON that breaks the schema. The API answered 2xx and the request was valid, so neither
+    an API error nor an unexpected response; a workflow's next step must not get it as data.
+    ``details``: ``{"stop_reason", "text", "violations"}``; ``output`` keeps the whole message.
+    """
+
+    type = "structured_output_error"
+    exit_code = 4
+
+    def __init__(self, message: str, *, output: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.output = output
 
 
 class TransportError(ConnectorError):

@@ -30,11 +30,17 @@ from .sse import Event, EventStream
 
 @dataclass(frozen=True)
 class Result:
-    """An operation's output, with the answer's status and request-id for logs and support."""
+    """An operation's output, with the answer's status and request-id for logs and support.
+
+    ``output`` is always JSON (what the CLI prints and a workflow's next step reads); ``parsed``
+    is the instance of a run's ``output_model`` (None without one), kept apart so that the
+    output stays JSON.
+    """
 
     output: Any
     status: int
     request_id: str | None
+    parsed: Any = None
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
@@ -189,8 +195,11 @@ class Reader:
         elif self.call.stream_idle_timeout is not None and now - self._last_event > self.call.stream_idle_timeout:
             # bytes keep coming but no event completes (a byte a second): the read timeout never trips
             raise errors.APITimeoutError(f"the stream sent no event for {self.call.stream_idle_timeout:g} s", request_id=self.rid)
+        reshape = self.call.reshape.event if self.call.reshape is not None else None
         for event in events:
             data = self._assembler.add(event)
+            if data is not None and reshape is not None:
+                data = reshape(data, self._assembler.started)
             if data is not None:
                 yield data
 
@@ -240,12 +249,23 @@ class Reader:
                 status=self.status, request_id=self.rid, details=details,
             )
 
+    def _reshaped(self, output: Any) -> Any:
+        """The checked answer in the operation's shape (Call.reshape); its errors carry this
+        answer's status and request-id."""
+        if self.call.reshape is None or not isinstance(output, dict):
+            return output
+        try:
+            return self.call.reshape.output(output)
+        except errors.ConnectorError as exc:
+            exc.status, exc.request_id = self.status, self.rid
+            raise
+
     def result(self) -> Result:
         """The output; an APIError for a non-2xx answer (a raw request's is its output)."""
         if self._assembler is not None:
             output = self._assembler.result()
             self._hold(output, "the streamed answer")
-            return Result(output, self.status, self.rid)
+            return Result(self._reshaped(output), self.status, self.rid)
         if self.lines:
             for _ in self._split(b"\n"):  # a last line without its newline
                 pass
@@ -266,7 +286,7 @@ class Reader:
                 f"the API answered HTTP {self.status} with a body that is not JSON", status=self.status, request_id=self.rid, details=decoded
             )
         self._hold(decoded, "the answer")
-        return Result({"ok": True} if self.call.response == "ok" else decoded, self.status, self.rid)
+        return Result({"ok": True} if self.call.response == "ok" else self._reshaped(decoded), self.status, self.rid)
 
     def _file_facts(self) -> dict[str, Any]:
         media_type = self.headers.get("content-type", "application/octet-stream").partition(";")[0].strip()

@@ -29,6 +29,7 @@ from .validate import describe
 
 if TYPE_CHECKING:
     from .bulk.batches import Limits
+    from .output_model import OutputModel
 
 
 class Connector:
@@ -118,21 +119,35 @@ class Connector:
         call = build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
         return call if self._guard is None else replace(call, guard=self._guard)
 
-    def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
+    def run(
+        self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None,
+        output_file: str | Path | None = None, output_model: Any = None,
+    ) -> Result:
         """Validate, send and return the operation's output; raises a ConnectorError otherwise.
 
         ``output_file``: for an operation that answers JSON Lines or a file, write the answer
         there as it arrives (complete, or not at all); the output then says where and how much.
+        ``output_model``: a pydantic model (or any type pydantic's TypeAdapter takes) whose JSON
+        schema the reply must follow, as the SDK's ``messages.parse(output_format=...)`` sends
+        it; ``Result.parsed`` is then the validated instance, and ``output["parsed_output"]``
+        the same data as JSON.
         """
-        call = self._call(name, payload, timeout, max_retries, output_file)
+        model = _output_model(output_model)
+        call = self._call(name, model.ask(payload) if model else payload, timeout, max_retries, output_file)
         try:
-            return self._dispatcher.send(call)
+            result = self._dispatcher.send(call)
         finally:
             call.close()
+        return model.read(result) if model else result
 
-    async def arun(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result:
+    async def arun(
+        self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None,
+        output_file: str | Path | None = None, output_model: Any = None,
+    ) -> Result:
         """``run`` for asyncio hosts: same checks, same output, on the async client."""
-        return await _asent(self._dispatcher, self._call(name, payload, timeout, max_retries, output_file))
+        model = _output_model(output_model)
+        result = await _asent(self._dispatcher, self._call(name, model.ask(payload) if model else payload, timeout, max_retries, output_file))
+        return model.read(result) if model else result
 
     @property
     def clock(self) -> Clock:
@@ -223,6 +238,15 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _output_model(model: Any) -> OutputModel | None:
+    """A run's output model, if it has one; pydantic is imported only then."""
+    if model is None:
+        return None
+    from .output_model import OutputModel
+
+    return OutputModel(model)
 
 
 async def _asent(dispatcher: Dispatcher, call: Call) -> Result:

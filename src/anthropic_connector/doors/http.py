@@ -21,6 +21,7 @@ STATUSES: dict[str, tuple[int, str]] = {
     "api_error": (502, "The Anthropic API refused the request; its status and error body are in the envelope."),
     "unexpected_response": (502, "The upstream answered 2xx with something that is not the operation's output."),
     "response_too_large": (502, "The upstream's answer passed the connection's max_response_bytes."),
+    "structured_output_error": (502, "The model's reply to output_config.format is not data of its schema (or a refusal); details say how."),
     "connection_error": (502, "The upstream could not be reached, or the answer was cut short."),
     "timeout_error": (504, "The upstream took longer than the connection's timeout."),
 }

@@ -59,7 +59,7 @@ _FAILURES = {
     "NotFound": (http.NOT_FOUND, "No such operation."),
     "TooLarge": (http.TOO_LARGE, "The request body is larger than the service takes."),
     "Invalid": http.STATUSES["validation_error"],
-    "Upstream": (502, "The upstream failed: refused the request (api_error, with its status), answered badly (unexpected_response, response_too_large) or could not be reached (connection_error)."),
+    "Upstream": (502, "The upstream failed: refused the request (api_error, with its status), answered badly (unexpected_response, response_too_large, structured_output_error) or could not be reached (connection_error)."),
     "Timeout": http.STATUSES["timeout_error"],
     "Internal": (http.INTERNAL, "A fault of the service itself; the envelope says nothing more."),
 }
