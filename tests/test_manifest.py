@@ -240,7 +240,7 @@ def _duplicate_operation(root: Path) -> Path:
 
 
 def _no_request_nor_handler(root: Path) -> Path:
-    edit_yaml(root / "connector.yaml", lambda raw: raw["operations"][0].pop("request"))
+    edit_yaml(root / "connector.yaml", lambda raw: [raw["operations"][0].pop(key, None) for key in ("request", "handler")])
     return root / "connector.yaml"
 
 

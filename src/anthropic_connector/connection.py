@@ -75,6 +75,8 @@ class Connection:
     api_key: Secret | None = None
     auth_token: Secret | None = None
     anthropic_beta: tuple[str, ...] = ()
+    completion_model: str | None = None  # create_completion goes to the Messages API on this model
+    completion_prefill: bool = True  # whether that model continues a prompt's final assistant text
     source: str = field(default="the connection", compare=False)  # where it was read: for messages
 
     def missing_credential(self) -> str:

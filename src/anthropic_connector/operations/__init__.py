@@ -129,10 +129,11 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
 
 
 def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], Call]]:
+    from .create_completion import create_completion
     from .create_message import create_message, create_message_batch
     from .raw_http_request import raw_http_request
 
-    return {"create_message": create_message, "create_message_batch": create_message_batch, "raw_http_request": raw_http_request}
+    return {"create_completion": create_completion, "create_message": create_message, "create_message_batch": create_message_batch, "raw_http_request": raw_http_request}
 
 
 BUILDERS = _builders()
