@@ -1,8 +1,10 @@
 """Stream assembly checked against the official SDK's own accumulator, on the same bytes.
 
-A scripted server sends one SSE answer with a thinking block, text and a tool_use whose input
-arrives as JSON fragments; the connector's assembled output must equal the message the
-official SDK's ``messages.stream(...).get_final_message()`` builds from the same stream.
+A scripted server sends SSE answers with every block type a stream builds (thinking and its
+signature, redacted thinking, text with citations, a tool_use and a server_tool_use whose input
+arrives as JSON fragments, a web search result that arrives whole); the connector's assembled
+output must equal the message the official SDK's ``messages.stream(...).get_final_message()``
+builds from the same stream.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ EVENTS: list[tuple[str, dict[str, Any]]] = [
     ("content_block_delta", {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{\"location\": \"San Fra"}}),
     ("content_block_delta", {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "ncisco, CA\", \"unit\": \"fahrenheit\"}"}}),
     ("content_block_stop", {"type": "content_block_stop", "index": 2}),
-    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}, "usage": {"output_tokens": 89}}),
+    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None, "container": None}, "usage": {"output_tokens": 89}}),
     ("message_stop", {"type": "message_stop"}),
 ]
 SSE = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in EVENTS)
@@ -253,3 +255,47 @@ def test_no_stream_whatever_its_bytes_crashes_the_cli(recorder: Recorder, cli: A
         assert code == 0 or set(out) == {"error"}
 
     check()
+
+
+# -- every block type a stream builds, against the SDK's accumulator ---------------------------
+
+
+def _delta(index: int, **delta: Any) -> tuple[str, dict[str, Any]]:
+    return ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
+
+
+def _block(index: int, block: dict[str, Any], *deltas: tuple[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    start = ("content_block_start", {"type": "content_block_start", "index": index, "content_block": block})
+    return [start, *deltas, ("content_block_stop", {"type": "content_block_stop", "index": index})]
+
+
+CITATION = {"type": "web_search_result_location", "url": "https://example.com/sf", "title": "SF weather", "encrypted_index": "Eo8BCioIAhgB", "cited_text": "Foggy, 14 °C."}
+SEARCH = {"type": "web_search_result", "url": "https://example.com/sf", "title": "SF weather", "encrypted_content": "EqgfCioIARgBIiQ3", "page_age": "April 30, 2026"}
+EVERY_BLOCK: list[tuple[str, dict[str, Any]]] = [
+    ("message_start", {"type": "message_start", "message": {**EVENTS[0][1]["message"], "id": "msg_stream_2", "container": {"id": "container_01", "expires_at": "2026-11-30T12:00:00Z"}}}),
+    *_block(0, {"type": "thinking", "thinking": "", "signature": ""}, _delta(0, type="thinking_delta", thinking="Search first."), _delta(0, type="signature_delta", signature="EqQBCgIYAh")),
+    *_block(1, {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"}),
+    *_block(2, {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search", "input": {}},
+            _delta(2, type="input_json_delta", partial_json='{"query": "weather '), _delta(2, type="input_json_delta", partial_json='San Francisco"}')),
+    *_block(3, {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": [SEARCH]}),
+    *_block(4, {"type": "text", "text": ""}, _delta(4, type="citations_delta", citation=CITATION), _delta(4, type="text_delta", text="It is foggy")),
+    *_block(5, {"type": "text", "text": "", "citations": None}, _delta(5, type="citations_delta", citation=CITATION), _delta(5, type="text_delta", text=", 14 °C.")),
+    *_block(6, {"type": "tool_use", "id": "toolu_02", "name": "get_weather", "input": {}}, _delta(6, type="input_json_delta", partial_json='{"location": "SF"}')),
+    ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None, "container": None},
+                       "usage": {"output_tokens": 120, "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0}}}),
+    ("message_stop", {"type": "message_stop"}),
+]
+
+
+def test_every_block_type_assembles_as_the_sdks_final_message(recorder: Recorder, connection: dict[str, Any]) -> None:
+    recorder.script(Answer(200, sse(*EVERY_BLOCK), {"content-type": "text/event-stream"}))
+    client = anthropic.Anthropic(base_url=recorder.url, api_key="sk-ant-sdk", max_retries=0)
+    with client.messages.stream(model=REQUEST["model"], max_tokens=1024, messages=REQUEST["messages"], tools=REQUEST["tools"]) as stream:
+        expected = drop_nulls(stream.get_final_message().model_dump(mode="json"))
+    with Connector(MANIFEST, connection) as connector:
+        output = connector.run("create_message", {**REQUEST, "stream": True}).output
+    assert drop_nulls(output) == expected
+    assert [b["type"] for b in output["content"]] == ["thinking", "redacted_thinking", "server_tool_use", "web_search_tool_result", "text", "text", "tool_use"]
+    assert output["content"][2]["input"] == {"query": "weather San Francisco"} and output["content"][5]["citations"] == [CITATION]
+    assert output["container"]["id"] == "container_01"  # a null container in message_delta keeps message_start's
+    assert MANIFEST.operation("create_message").output_validator.errors(output) == []

@@ -88,11 +88,16 @@ class StreamAssembler:
             elif kind_of == "signature_delta":
                 message["content"][index]["signature"] = delta["signature"]
             elif kind_of == "citations_delta":
-                message["content"][index].setdefault("citations", []).append(delta["citation"])
+                block = message["content"][index]
+                if not block.get("citations"):  # absent, or null as a text block may start (the SDK's rule)
+                    block["citations"] = []
+                block["citations"].append(delta["citation"])
         elif kind == "content_block_stop":
             self._close_blocks(data["index"])
         elif kind == "message_delta":
-            message.update(data.get("delta", {}))
+            # A null container says nothing new: message_start's stays (the SDK's rule); the
+            # stop reason, sequence and details are the delta's, null or not.
+            message.update((k, v) for k, v in data.get("delta", {}).items() if v is not None or k != "container")
             usage = {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
             message.setdefault("usage", {}).update(usage)
         elif kind == "message_stop":
