@@ -53,7 +53,8 @@ def test_operation_names_are_the_file_stems_everywhere(manifest: manifest_module
         name = entry["name"]
         assert entry["input"] == f"schemas/{name}.input.json"
         assert entry["output"] == f"schemas/{name}.output.json"
-        assert entry["samples"] == {"input": f"samples/{name}.input.json", "output": f"samples/{name}.output.json"}
+        examples = [{"name": e["name"], "title": e["title"], "input": f"samples/{name}.{e['name']}.input.json"} for e in entry["samples"].get("examples", [])]
+        assert entry["samples"] == {"input": f"samples/{name}.input.json", "output": f"samples/{name}.output.json", **({"examples": examples} if examples else {})}
     assert list(manifest.operations) == [e["name"] for e in raw["operations"]] == OPERATION_IDS
 
 
@@ -88,7 +89,9 @@ def test_operation_spec_is_what_connector_yaml_declares(op: manifest_module.Oper
     assert op.summary() == {
         "name": op.name, "title": raw["title"], "description": raw["description"],
         "category": raw["category"], "annotations": raw["annotations"], "streams": op.stream is not None,
+        "examples": [{"name": e["name"], "title": e["title"]} for e in raw["samples"].get("examples", [])],
     }
+    assert op.examples == [{"name": e["name"], "title": e["title"], "input": load_json(REPO / e["input"])} for e in raw["samples"].get("examples", [])]
 
 
 def test_list_and_get_operations_are_read_only_and_deletes_destructive(manifest: manifest_module.Manifest) -> None:
@@ -259,7 +262,30 @@ def _no_category(root: Path) -> Path:
     return root / "connector.yaml"
 
 
+def _example_breaks_schema(root: Path) -> Path:
+    sample = root / "samples" / "create_message.tools.input.json"
+    write_json(sample, {**load_json(sample), "tools": "all of them"})
+    return sample
+
+
+def _example_missing(root: Path) -> Path:
+    (root / "samples" / "create_message.pdf.input.json").unlink()
+    return root / "samples" / "create_message.pdf.input.json"
+
+
+def _two_examples_of_one_name(root: Path) -> Path:
+    def twice(raw: dict[str, Any]) -> None:
+        examples = next(op for op in raw["operations"] if op["name"] == "create_message")["samples"]["examples"]
+        examples.append(dict(examples[0]))
+
+    edit_yaml(root / "connector.yaml", twice)
+    return root / "connector.yaml"
+
+
 BREAKAGES = {
+    "an example input breaks its schema": _example_breaks_schema,
+    "an example file missing": _example_missing,
+    "two examples of one name": _two_examples_of_one_name,
     "schema path that does not exist": _missing_schema,
     "schema file deleted": _deleted_schema,
     "sample input breaks its schema": _sample_breaks_schema,

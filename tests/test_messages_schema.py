@@ -210,6 +210,29 @@ def test_each_capability_sample_is_valid(name: str) -> None:
     assert not any(m in json.dumps(sample) for m in ("claude-2", "claude-instant", "claude-3-"))
 
 
+def test_the_capability_samples_are_the_manifests_examples() -> None:
+    assert [e["name"] for e in OP.examples] == CAPABILITIES
+    assert all(e["input"] == json.loads((REPO / f"samples/create_message.{e['name']}.input.json").read_text(encoding="utf-8")) for e in OP.examples)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("name", CAPABILITIES)
+def test_each_capability_sample_runs_on_the_sandbox(name: str, stream: bool) -> None:
+    """The output is a Message; the structured one carries parsed_output. The sandbox is told
+    what to answer that prompt (a canned reply), so that the data is known."""
+    from anthropic_connector import Connector, sandbox
+
+    sample = next(e["input"] for e in OP.examples if e["name"] == name)
+    contact = {"name": "John Smith", "email": "john@example.com", "plan": "pro"}
+    prompt = sample["messages"][0]["content"]
+    canned = {prompt: json.dumps(contact)} if name == "structured_output" else {}
+    emulated = sandbox.transport(sandbox.SandboxOptions(check_key=False, any_id=True, canned=canned))
+    with Connector(connection={"api_key": "sk-ant-sandbox"}, transport=emulated, async_transport=emulated) as connector:
+        output = connector.run("create_message", {**sample, "stream": stream}).output
+    assert OP.output_validator.errors(output) == []
+    assert output.get("parsed_output") == (contact if name == "structured_output" else None)
+
+
 def test_the_sample_outputs_are_valid() -> None:
     assert OP.output_validator.errors(OP.sample_output) == []
 

@@ -36,6 +36,7 @@ def test_each_operation_has_its_path_schemas_and_samples(op: Operation, version:
     body = run["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": f"#/components/schemas/{op.name}.input"}
     assert body["examples"]["sample"]["value"] == op.sample_input
+    assert {k: v for k, v in body["examples"].items() if k != "sample"} == {e["name"]: {"summary": e["title"], "value": e["input"]} for e in op.examples}
     ok = run["responses"]["200"]["content"]
     assert ok["application/json"]["examples"]["sample"]["value"] == op.sample_output
     assert ("text/event-stream" in ok) == bool(op.stream)

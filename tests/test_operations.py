@@ -94,7 +94,7 @@ def test_run_does_not_change_the_callers_input(op: Operation, sandboxed: Connect
 def test_operations_lists_the_manifest_in_order(sandboxed: Connector) -> None:
     listed = sandboxed.operations()
     assert [o["name"] for o in listed] == OPERATION_IDS
-    assert all(set(o) == {"name", "title", "description", "category", "annotations", "streams"} and o["title"] and o["description"] for o in listed)
+    assert all(set(o) == {"name", "title", "description", "category", "annotations", "streams", "examples"} and o["title"] and o["description"] for o in listed)
 
 
 @by_operation()

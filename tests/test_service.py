@@ -46,7 +46,9 @@ def events(response: httpx2.Response) -> list[tuple[str, Any]]:
 def test_listing_describing_health_and_the_document(sandboxed: Server) -> None:
     assert get(sandboxed, "/healthz").json() == {"ok": True}
     assert get(sandboxed, "/operations").json() == [op.summary() for op in OPERATIONS]
-    assert get(sandboxed, "/operations/create_message").json() == MANIFEST.operation("create_message").describe()
+    described = get(sandboxed, "/operations/create_message").json()
+    assert described == MANIFEST.operation("create_message").describe()
+    assert [e["name"] for e in described["samples"]["examples"]] == ["tools", "image", "pdf", "thinking", "structured_output", "caching", "web_search"]
     missing = get(sandboxed, "/operations/create_poem")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found"
     assert get(sandboxed, "/openapi.json").json()["paths"]["/operations/create_message/run"]["post"]["operationId"] == "create_message"

@@ -41,6 +41,7 @@ def _referenced(raw: Any) -> list[str] | None:
         names = [raw["connection"]["schema"]]
         for op in raw["operations"]:
             names += [op["input"], op["output"], op["samples"]["input"], op["samples"]["output"]]
+            names += [example["input"] for example in op["samples"].get("examples", [])]
             if op.get("request", {}).get("expect"):
                 names.append(op["request"]["expect"])
     except (TypeError, KeyError, AttributeError):
@@ -116,6 +117,17 @@ def _request_problems(name: str, request: RequestSpec | None, handler: str | Non
     return [f"operation {name!r}: {p}" for p in problems]
 
 
+def _check_examples(op: Operation, path: Path, entry: dict[str, Any]) -> None:
+    """Each extra sample input is valid, under a name of its own."""
+    names = [example["name"] for example in op.examples]
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{path}: operation {op.name!r} has two examples of one name ({', '.join(names)})")
+    for example, declared in zip(op.examples, entry["samples"].get("examples", [])):
+        bad = op.validator.errors(example["input"])
+        if bad:
+            raise ConfigurationError(f"{path.parent / declared['input']}: does not match {entry['input']}: {describe(bad)}", details=bad)
+
+
 def load(path: str | Path | None = None) -> Manifest:
     """Load and check a manifest: its own schema, every schema it names, every sample."""
     path = Path(path) if path is not None else default_path()
@@ -161,6 +173,7 @@ def load(path: str | Path | None = None) -> Manifest:
                 if bad:
                     where = files.root / entry["samples"][kind]
                     raise ConfigurationError(f"{where}: does not match {entry[kind]}: {describe(bad)}", details=bad)
+            _check_examples(op, path, entry)
             op.expect_validator  # noqa: B018 - the expected schema is read and checked too
         operations[name] = op
 

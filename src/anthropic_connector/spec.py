@@ -109,7 +109,7 @@ class Operation:
     files: SchemaSource = field(repr=False, compare=False)
     input_file: str
     output_file: str
-    samples: Mapping[str, str] = field(repr=False)  # {"input": file, "output": file}
+    samples: Mapping[str, Any] = field(repr=False)  # {"input": file, "output": file, "examples": [{name, title, input}]}
     request: RequestSpec | None = None  # None: the input chooses method and URL (raw_http_request)
     handler: str | None = None
 
@@ -128,6 +128,11 @@ class Operation:
     @functools.cached_property
     def sample_output(self) -> Any:
         return self.files.json(self.samples["output"])
+
+    @functools.cached_property
+    def examples(self) -> list[dict[str, Any]]:
+        """More sample inputs, one capability each, for forms and catalogues: [{name, title, input}]."""
+        return [{"name": e["name"], "title": e["title"], "input": self.files.json(e["input"])} for e in self.samples.get("examples", ())]
 
     @functools.cached_property
     def validator(self) -> Validator:
@@ -163,7 +168,8 @@ class Operation:
         return self.request.stream if self.request else None
 
     def summary(self) -> dict[str, Any]:
-        """What a host lists in its operation picker: names, its group, what running it does."""
+        """What a host lists in its operation picker: names, its group, what running it does,
+        and the examples it can start from."""
         return {
             "name": self.name,
             "title": self.title,
@@ -171,6 +177,7 @@ class Operation:
             "category": self.category,
             "annotations": self.annotations.as_dict(),
             "streams": self.stream is not None,
+            "examples": [{"name": e["name"], "title": e["title"]} for e in self.samples.get("examples", ())],  # describe() has their inputs
         }
 
     def describe(self) -> dict[str, Any]:
@@ -179,7 +186,7 @@ class Operation:
             **self.summary(),
             "input_schema": self.input_schema,
             "output_schema": self.output_schema,
-            "samples": {"input": self.sample_input, "output": self.sample_output},
+            "samples": {"input": self.sample_input, "output": self.sample_output, "examples": self.examples},
         }
 
 

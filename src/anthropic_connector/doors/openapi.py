@@ -24,10 +24,11 @@ VERSIONS = {"3.1": "3.1.0", "3.0": "3.0.3"}
 _ANNOTATIONS: dict[str, Any] = {"type": "object", "properties": {k: {"type": "boolean"} for k in ("read_only", "destructive", "idempotent", "open_world")}}
 _SUMMARY: dict[str, Any] = {
     "type": "object",
-    "required": ["name", "title", "description", "category", "annotations", "streams"],
+    "required": ["name", "title", "description", "category", "annotations", "streams", "examples"],
     "properties": {
         "name": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
         "category": {"type": "string"}, "annotations": _ANNOTATIONS, "streams": {"type": "boolean"},
+        "examples": {"type": "array", "items": {"type": "object", "required": ["name", "title"], "properties": {"name": {"type": "string"}, "title": {"type": "string"}}}},
     },
 }
 _SHAPES: dict[str, Any] = {
@@ -65,10 +66,11 @@ _FAILURES = {
 }
 
 
-def _json(schema: Any, example: Any = None) -> dict[str, Any]:
+def _json(schema: Any, example: Any = None, more: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A JSON media type; the sample, and the manifest's named examples (Operation.examples)."""
     content: dict[str, Any] = {"schema": schema}
     if example is not None:
-        content["examples"] = {"sample": {"value": example}}
+        content["examples"] = {"sample": {"value": example}, **{e["name"]: {"summary": e["title"], "value": e["input"]} for e in more or ()}}
     return {"application/json": content}
 
 
@@ -98,7 +100,7 @@ def _run(op: Operation, input_ref: str, output_ref: str) -> dict[str, Any]:
         "description": op.description,
         "tags": [op.category],
         "x-annotations": op.annotations.as_dict(),
-        "requestBody": {"required": True, "content": _json({"$ref": input_ref}, op.sample_input)},
+        "requestBody": {"required": True, "content": _json({"$ref": input_ref}, op.sample_input, op.examples)},
         "responses": _answers({"description": "The operation's output.", "content": content}, "Unauthorized", "Forbidden", "TooLarge", "Invalid", "Upstream", "Timeout", "Internal"),
         "security": [{}, {"api_key": []}, {"bearer": []}],
     }
