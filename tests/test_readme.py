@@ -6,8 +6,13 @@ here from the repository root, on the embedded sandbox (no key, no network).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,16 +75,15 @@ def test_the_readme_plugin_snippet_runs(capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().out.startswith("{'ok': True} ['Advanced', 'Batches'")
 
 
+def _env(home: Path) -> dict[str, str]:
+    """A shell's environment in which the venv's anthropic-connector comes first."""
+    return {"PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}", "HOME": str(home)}
+
+
 def test_the_at_scale_commands_run_as_written(tmp_path: Any) -> None:
     """The run-many block, heredoc and all, in bash: results, a re-run that sends nothing, batches."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     (block,) = fenced(section("At scale"), "sh")
-    env = {"PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
-    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     decoder, text, summaries = json.JSONDecoder(), done.stdout, []
     while text.strip():
@@ -99,3 +103,19 @@ def test_the_at_scale_library_snippet_runs(monkeypatch: pytest.MonkeyPatch, caps
     printed = capsys.readouterr().out.strip()
     assert f"print(summary)   # {printed}" in snippet and "'succeeded': 1" in printed
     assert len((tmp_path / "batched.jsonl").read_text().splitlines()) == 1
+
+
+def test_the_structured_output_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    (snippet,) = fenced(section("Structured outputs and legacy completions"), "python")
+    # dont_inherit: this file's `from __future__ import annotations` would make the model's fields strings
+    exec(compile(snippet, "README.md", "exec", dont_inherit=True), {})  # noqa: S102 - our own README
+    assert capsys.readouterr().out.splitlines() == ["pro john@example.com", "structured_output_error end_turn"]
+
+
+def test_the_legacy_completion_commands_run_as_written(tmp_path: Any) -> None:
+    (block,) = fenced(section("Structured outputs and legacy completions"), "sh")
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    output = json.loads(done.stdout)
+    assert (output["type"], output["model"], output["stop_reason"]) == ("completion", "claude-sonnet-4-6", "stop_sequence")
