@@ -227,3 +227,16 @@ def test_every_answer_block_reads_as_the_sdks_model_dump(block: dict[str, Any], 
         assert "from_" in typed.model_dump(mode="json", exclude_unset=True)["content"][0]
     else:
         assert typed.model_dump(mode="json", exclude_unset=True) == output
+
+
+def test_an_empty_parsed_value_is_kept_where_the_sdks_message_property_drops_it(recorder: Recorder, fake_key: str) -> None:
+    """An SDK difference, documented rather than copied: ParsedMessage.parsed_output returns the
+    first *truthy* block value, so a reply of [] (or 0, false, "") reads as None there, though
+    its text block holds []. The connector's parsed_output and Result.parsed are the value."""
+    recorder.script(Answer(200, reply("[]")))
+    with sdk_client(fake_key, recorder, "2026-10-21") as client:
+        parsed = client.messages.parse(**BASE, output_format=list[int])
+    with Connector(MANIFEST, {"api_key": fake_key, "base_url": recorder.url, "max_retries": 0}) as c:
+        result = c.run("create_message", BASE, output_model=list[int])
+    assert (parsed.content[0].parsed_output, parsed.parsed_output) == ([], None)
+    assert (result.parsed, result.output["parsed_output"]) == ([], [])
