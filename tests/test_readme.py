@@ -109,7 +109,7 @@ def test_the_structured_output_snippet_runs(capsys: pytest.CaptureFixture[str]) 
     (snippet,) = fenced(section("Structured outputs and legacy completions"), "python")
     # dont_inherit: this file's `from __future__ import annotations` would make the model's fields strings
     exec(compile(snippet, "README.md", "exec", dont_inherit=True), {})  # noqa: S102 - our own README
-    assert capsys.readouterr().out.splitlines() == ["pro john@example.com", "structured_output_error end_turn"]
+    assert capsys.readouterr().out.splitlines() == ["pro john@example.com", "structured_output_error max_tokens"]
 
 
 def test_the_legacy_completion_commands_run_as_written(tmp_path: Any) -> None:
