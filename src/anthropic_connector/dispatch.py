@@ -1,12 +1,10 @@
 """Send a Call on the one HTTP client, retrying as the official SDK does, and hand the answer
 to output.py.
 
-The retry loop exists once (``_retrying``): it decides, it does no I/O. It asks for an
-attempt, is told the attempt's outcome, and says how long to wait or stops with the result
-(or the error). Two ten-line drivers run it, one sync and one async (httpx's auth flow and
-h11's sans-IO are the model), with the clock the caller gave: a test's clock only records
-the waits. The transport is the seam: pass ``transport=`` (an in-process sandbox, a faster
-pool) and nothing else changes.
+The decisions (retries, redirects) are send_loop.py's, made without I/O; this module does the
+I/O: it owns the clients, opens each attempt within its deadline, and hands the body to
+output.Reader. The transport is the seam: pass ``transport=`` (an in-process sandbox, a
+faster pool) and nothing else changes.
 """
 
 from __future__ import annotations
@@ -14,21 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, NamedTuple
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 
 import httpx2
 
-from . import deadline, errors, output, proxies, retry
+from . import deadline, errors, output, proxies, send_loop
+from asyncio import timeout as _within  # Python 3.11+, as httpx2 itself needs
+
 from .auth import ConnectionAuth
 from .call import Call
 from .clock import Clock
 from .connection import Connection
 
-from asyncio import timeout as _within  # Python 3.11+, as httpx2 itself needs
-
 log = logging.getLogger("anthropic_connector")
 
-MAX_REDIRECTS = 5  # hops followed (each judged by auth.py); a sixth redirect is the answer
 
 # Async requests in flight at once (httpx2's default pool size); more wait their turn, first
 # come first served, before they reach the HTTP client: at c=256 this holds 1 MB less than
@@ -86,92 +83,6 @@ async def _araw(response: httpx2.Response) -> AsyncIterator[bytes]:
         return
     async for chunk in response.aiter_raw():
         yield chunk
-
-
-class _Send(NamedTuple):
-    attempt: int  # from 0
-    request: httpx2.Request
-    follow: bool  # a redirect answer may be followed (False: it is the answer)
-
-
-class _Wait(NamedTuple):
-    seconds: float
-
-
-class _Redirect(NamedTuple):
-    """An attempt's answer was a redirect, closed unread; ``request`` is the next hop."""
-
-    request: httpx2.Request
-
-
-Flow = Generator["_Send | _Wait", Any, Any]
-
-
-def _retrying(call: Call, clock: Clock, auth: ConnectionAuth) -> Flow:
-    """The one send loop: yields _Send (send back the attempt's outcome: its value, a
-    _Redirect, or its ConnectorError) or _Wait (send back None once waited); returns the
-    outcome that ends it, or raises the error that does."""
-    attempt = 0
-    while True:
-        request, hops = call.request, 0
-        if call.guard is not None:
-            call.guard(request)
-        outcome = yield _Send(attempt, request, True)
-        while isinstance(outcome, _Redirect):  # each hop judged anew; its body was never read
-            hops += 1
-            request = auth.prepare(outcome.request, redirected=True)
-            if call.guard is not None:
-                call.guard(request)
-            outcome = yield _Send(attempt, request, hops < MAX_REDIRECTS)
-        if isinstance(outcome, errors.ConnectorError):
-            retryable, headers, why = retry.should_retry(outcome), getattr(outcome, "headers", None), outcome.message
-        elif call.raw and isinstance(outcome, output.Result) and not 200 <= outcome.status < 300:
-            headers, why = outcome.output["headers"], f"HTTP {outcome.status}"
-            retryable = retry.should_retry_answer(outcome.status, headers)  # a raw answer is its output once retries are spent
-        else:
-            return outcome
-        if not retryable or attempt >= call.max_retries:
-            if isinstance(outcome, errors.ConnectorError):
-                raise outcome
-            return outcome
-        wait = retry.delay(attempt, headers, clock.now())
-        log.info("attempt %d failed (%s); retrying in %.2fs", attempt + 1, why, wait)
-        yield _Wait(wait)
-        attempt += 1
-
-
-def _drive(flow: Flow, attempt: Callable[[_Send], Any], sleep: Callable[[float], None]) -> Any:
-    step = next(flow)
-    while True:
-        try:
-            if isinstance(step, _Wait):
-                sleep(step.seconds)
-                step = flow.send(None)
-                continue
-            try:
-                outcome = attempt(step)
-            except errors.ConnectorError as exc:
-                outcome = exc
-            step = flow.send(outcome)
-        except StopIteration as done:
-            return done.value
-
-
-async def _adrive(flow: Flow, attempt: Callable[[_Send], Awaitable[Any]], sleep: Callable[[float], Awaitable[None]]) -> Any:
-    step = next(flow)
-    while True:
-        try:
-            if isinstance(step, _Wait):
-                await sleep(step.seconds)
-                step = flow.send(None)
-                continue
-            try:
-                outcome = await attempt(step)
-            except errors.ConnectorError as exc:
-                outcome = exc
-            step = flow.send(outcome)
-        except StopIteration as done:
-            return done.value
 
 
 def _refuse_clear_proxy(connection: Connection) -> None:
@@ -261,7 +172,7 @@ class Dispatcher:
 
     # -- sync ---------------------------------------------------------------------------------
 
-    def _logged(self, step: _Send) -> httpx2.Request:
+    def _logged(self, step: send_loop.Send) -> httpx2.Request:
         """The request, after a debug line naming it (no headers: credentials are added later)."""
         request = step.request
         log.debug("%s %s (attempt %d)%s", request.method, request.url, step.attempt + 1, self._label)
@@ -269,13 +180,13 @@ class Dispatcher:
 
     def send(self, call: Call) -> output.Result:
         """Run the call to its output, retrying as retry.py says."""
-        return _drive(_retrying(call, self.clock, self._auth), lambda step: self._attempt(call, step), self.clock.sleep)
+        return send_loop.drive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._attempt(call, step), self.clock.sleep)
 
-    def _attempt(self, call: Call, step: _Send) -> output.Result | _Redirect:
+    def _attempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
         with deadline.within(call.deadline):
             opened = self._open(call, step)
-            if isinstance(opened, _Redirect):
+            if isinstance(opened, send_loop.Redirect):
                 return opened
             if opened[1].sse:
                 deadline.lift()
@@ -284,7 +195,7 @@ class Dispatcher:
     def lines(self, call: Call) -> Generator[Any, None, None]:
         """Each line of a JSON Lines answer as it arrives, none kept. Attempts are retried only
         until the answer starts: a failure after a line was handed over is raised."""
-        response, reader = _drive(_retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
+        response, reader = send_loop.drive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
         try:
             with _mapped(call.request):
                 for chunk in _raw(response):
@@ -294,12 +205,12 @@ class Dispatcher:
             reader.close()
             response.close()
 
-    def _open(self, call: Call, step: _Send, collect: bool = True) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+    def _open(self, call: Call, step: send_loop.Send, collect: bool = True) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
             response = self.client.send(self._logged(step), auth=self._auth, stream=True)
         if step.follow and response.is_redirect and response.next_request is not None:
             response.close()  # unread: a redirect's body is nobody's output
-            return _Redirect(response.next_request)
+            return send_loop.Redirect(response.next_request)
         try:
             return response, output.Reader(call, response, collect)
         except BaseException:
@@ -316,10 +227,10 @@ class Dispatcher:
             reader.close()
             response.close()
 
-    def _started(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+    def _started(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with deadline.within(call.deadline):
             opened = self._open(call, step, collect=False)
-            if isinstance(opened, _Redirect) or opened[1].lines:
+            if isinstance(opened, send_loop.Redirect) or opened[1].lines:
                 return opened
             self._complete(*opened)  # a non-2xx answer raises its APIError here
         raise errors.UnexpectedResponseError("the API answered without JSON Lines", status=opened[1].status, request_id=opened[1].rid)
@@ -355,14 +266,14 @@ class Dispatcher:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
         async with self._turn(call):
-            return await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._aattempt(call, step), self.clock.asleep)
+            return await send_loop.adrive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._aattempt(call, step), self.clock.asleep)
 
-    async def _aattempt(self, call: Call, step: _Send) -> output.Result | _Redirect:
+    async def _aattempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
         try:
             async with _within(call.deadline) as scope:
                 opened = await self._aopen(call, step)
-                if isinstance(opened, _Redirect):
+                if isinstance(opened, send_loop.Redirect):
                     return opened
                 if opened[1].sse:
                     scope.reschedule(None)
@@ -377,7 +288,7 @@ class Dispatcher:
         a failure is raised, never papered over by a second request.
         """
         async with self._turn(call):
-            response, reader = await _adrive(_retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
+            response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
             try:
                 with _mapped(call.request):
                     async for chunk in _araw(response):
@@ -387,12 +298,12 @@ class Dispatcher:
             finally:
                 await response.aclose()
 
-    async def _aopen(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+    async def _aopen(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
             response = await self.aclient.send(self._logged(step), auth=self._auth, stream=True)
         if step.follow and response.is_redirect and response.next_request is not None:
             await response.aclose()  # unread: a redirect's body is nobody's output
-            return _Redirect(response.next_request)
+            return send_loop.Redirect(response.next_request)
         try:
             return response, output.Reader(call, response)
         except BaseException:
@@ -409,11 +320,11 @@ class Dispatcher:
             reader.close()
             await response.aclose()
 
-    async def _astarted(self, call: Call, step: _Send) -> tuple[httpx2.Response, output.Reader] | _Redirect:
+    async def _astarted(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         try:
             async with _within(call.deadline):
                 opened = await self._aopen(call, step)
-                if isinstance(opened, _Redirect) or opened[1].sse:
+                if isinstance(opened, send_loop.Redirect) or opened[1].sse:
                     return opened
                 await self._acomplete(*opened)  # a non-2xx answer raises its APIError here
         except asyncio.TimeoutError:
