@@ -70,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("operation")
     schema.add_argument("--output", action="store_true", help="the output schema instead of the input schema")
 
+    ui = sub.add_parser("ui-schema", help="print an operation's form hints as a react-jsonschema-form uiSchema; `ui-schema connection`: the connection's")
+    ui.add_argument("operation")
+
+    options = sub.add_parser("options", help="list a field's choices (the models for `model`), from the API or the manifest's fallback")
+    options.add_argument("operation")
+    options.add_argument("field")
+    _connection_arguments(options)
+
     validate = sub.add_parser("validate", help="check an input file against the operation's schema")
     validate.add_argument("operation")
     validate.add_argument("input", help="a JSON file, or - for stdin")
@@ -120,12 +128,20 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     if args.command == "operations":
         _print_json([op.summary() for op in manifest.operations.values()])
         return 0
-    if args.command == "schema" and args.operation == "connection":
-        _print_json(manifest.connection_schema)
+    if args.command in ("schema", "ui-schema") and args.operation == "connection":
+        _print_json(manifest.connection_schema if args.command == "schema" else manifest.connection_ui_schema)
         return 0
     op = manifest.operation("test_connection" if args.command == "test-connection" else args.operation)
     if args.command == "schema":
         _print_json(op.output_schema if args.output else op.input_schema)
+        return 0
+    if args.command == "ui-schema":
+        _print_json(op.ui_schema)
+        return 0
+    if args.command == "options":
+        import asyncio
+
+        _print_json(asyncio.run(_options(args, manifest, op, clock)))
         return 0
     payload = {} if args.command == "test-connection" else _read_payload(args.input, getattr(args, "max_input_bytes", None))
     from .inputs import check
@@ -156,6 +172,26 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
     finally:
         if stop_logging is not None:
             stop_logging()
+
+
+async def _options(args: argparse.Namespace, manifest: Any, op: Any, clock: Clock | None) -> dict[str, Any]:
+    """`options OP FIELD`: the field's choices, listed with the connection (or the sandbox)."""
+    from .choices import collect, fallback, source_of
+    from .connection import Connection
+    from .runtime import Connector
+
+    source_of(op, args.field)  # a field with no options is a mistake, not a reason to fall back
+    connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
+    try:
+        connector = Connector(manifest, connection, sandbox=args.sandbox, clock=clock)
+    except errors.ConnectorError as exc:  # no key yet: the form still gets its fallback
+        return fallback(op, args.field, exc)
+    async with connector:
+
+        async def run(name: str, payload: dict[str, Any]) -> Any:
+            return (await connector.arun(name, payload, timeout=args.timeout, max_retries=args.max_retries)).output
+
+        return await collect(op, args.field, run)
 
 
 async def _print_events(connector: Any, name: str, payload: Any, overrides: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ from .errors import ConfigurationError
 from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .manifest_cache import Remembered
 from .schema_files import SchemaFiles
-from .spec import Annotations, AuthScheme, FileSpec, Manifest, Operation, RequestSpec
+from .spec import Annotations, AuthScheme, FileSpec, FormHints, Manifest, Operation, OptionSource, RequestSpec
 from .validate import Validator, describe
 
 _BODY_BY_METHOD = {"POST": "json", "PUT": "json", "PATCH": "json"}  # GET and DELETE: none
@@ -90,6 +90,31 @@ def _request(entry: dict[str, Any]) -> RequestSpec | None:
         file=FileSpec(**raw["file"]) if "file" in raw else None,
         expect=raw.get("expect"),
     )
+
+
+def _form(raw: dict[str, Any] | None, shared: dict[str, Any]) -> FormHints:
+    """An operation's form hints, with the manifest-wide ``form.advanced`` fields (workspace_id,
+    betas: declared once for every operation; forms.py keeps those its input has)."""
+    raw = raw or {}
+    advanced = [*raw.get("advanced", []), *(f for f in shared.get("advanced", []) if f not in raw.get("advanced", []))]
+    return FormHints(tuple(raw.get("order", [])), tuple(advanced), raw.get("fields", {}), raw.get("definitions", {}))
+
+
+def _options(raw: dict[str, Any] | None) -> dict[str, OptionSource]:
+    return {name: OptionSource(o["operation"], o.get("input", {}), o["value"], o["label"], tuple(o["fallback"])) for name, o in (raw or {}).items()}
+
+
+def _form_problems(raw: dict[str, Any], options: dict[str, OptionSource], schema: dict[str, Any], known: set[str]) -> list[str]:
+    """Hints that name nothing: a field the input lacks, a definition it does not use, an
+    operation the manifest does not have."""
+    from .forms import refs_to
+
+    fields = set(schema.get("properties", {}))
+    named = [*raw.get("order", []), *raw.get("advanced", []), *(path.split("/")[0] for path in raw.get("fields", {})), *options]
+    problems = [f"form names input field {f!r}, which the input schema does not have" for f in named if f not in fields]
+    problems += [f"form names definition {d!r}, which the input schema does not use" for d in sorted({k.split("/")[0] for k in raw.get("definitions", {})}) if not refs_to(schema, d)]
+    problems += [f"options for {f!r} come from operation {o.operation!r}, which the manifest does not have" for f, o in options.items() if o.operation not in known]
+    return problems
 
 
 def _spell(value: Any) -> str:
@@ -163,9 +188,12 @@ def load(path: str | Path | None = None) -> Manifest:
             samples=entry["samples"],
             request=request,
             handler=entry.get("handler"),
+            form=_form(entry.get("form"), raw.get("form", {})),
+            options=_options(entry.get("options")),
         )
         if files.check:  # a fresh check: read everything now, so that a broken file fails the load
-            mistakes = _request_problems(name, request, entry.get("handler"), op.input_schema)
+            known = {e.get("name") for e in raw["operations"]}
+            mistakes = _request_problems(name, request, entry.get("handler"), op.input_schema) + [f"operation {name!r}: {p}" for p in _form_problems(entry.get("form", {}), dict(op.options), op.input_schema, known)]
             if mistakes:
                 raise ConfigurationError(f"{path}: {mistakes[0]}", details=mistakes)
             for kind, validator, sample in (("input", op.validator, op.sample_input), ("output", op.output_validator, op.sample_output)):
@@ -183,6 +211,9 @@ def load(path: str | Path | None = None) -> Manifest:
         strays = [a["field"] for a in raw["connection"]["auth"] if a["field"] not in fields]
         if strays:
             raise ConfigurationError(f"{path}: connection auth names field {strays[0]!r}, which {raw['connection']['schema']} does not have")
+        mistakes = _form_problems(raw["connection"].get("form", {}), {}, connection_schema, set())
+        if mistakes:
+            raise ConfigurationError(f"{path}: the connection's {mistakes[0]}", details=mistakes)
     if files.check and stamp is not None:
         remembered.save(raw, stamp)
     return Manifest(
@@ -195,4 +226,5 @@ def load(path: str | Path | None = None) -> Manifest:
         path=path,
         connection_validator=Validator(connection_schema),
         auth=tuple(AuthScheme(**scheme) for scheme in raw["connection"]["auth"]),
+        connection_form=_form(raw["connection"].get("form"), {}),
     )

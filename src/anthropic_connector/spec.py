@@ -93,6 +93,33 @@ class AuthScheme:
 
 
 @dataclass(frozen=True)
+class FormHints:
+    """How a form generator should lay an input out, beyond what its schema says (manifest
+    ``form``): declared once, exported as an RJSF uiSchema by forms.py.
+
+    ``fields`` and ``definitions`` map a path (``messages/items/content``, or a definition's
+    name then a path inside it: ``textBlock/text``) to a hint: widget, placeholder, help, rows.
+    """
+
+    order: tuple[str, ...] = ()  # the fields shown first, in this order; the rest follow as the schema lists them
+    advanced: tuple[str, ...] = ()  # shown collapsed, under "Advanced"
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OptionSource:
+    """Where a field's choices come from (manifest ``options``): another operation's answer,
+    listed when a form opens, or ``fallback`` when the API cannot be asked."""
+
+    operation: str  # run with ``input``; its output's ``data`` is the list (every page)
+    input: Mapping[str, Any]
+    value: str  # the key of an item that is the field's value
+    label: str  # the key of an item a person reads
+    fallback: tuple[Mapping[str, str], ...]  # [{"value", "label"}]
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation as the manifest declares it.
 
@@ -112,6 +139,8 @@ class Operation:
     samples: Mapping[str, Any] = field(repr=False)  # {"input": file, "output": file, "examples": [{name, title, input}]}
     request: RequestSpec | None = None  # None: the input chooses method and URL (raw_http_request)
     handler: str | None = None
+    form: FormHints = field(default_factory=FormHints, compare=False)
+    options: Mapping[str, OptionSource] = field(default_factory=dict, compare=False)  # input field -> its choices
 
     @functools.cached_property
     def input_schema(self) -> dict[str, Any]:
@@ -167,6 +196,13 @@ class Operation:
     def stream(self) -> str | None:
         return self.request.stream if self.request else None
 
+    @functools.cached_property
+    def ui_schema(self) -> dict[str, Any]:
+        """The form hints as react-jsonschema-form's uiSchema (forms.py)."""
+        from .forms import ui_schema
+
+        return ui_schema(self.form, self.input_schema, self.options)
+
     def summary(self) -> dict[str, Any]:
         """What a host lists in its operation picker: names, its group, what running it does,
         and the examples it can start from."""
@@ -187,6 +223,7 @@ class Operation:
             "input_schema": self.input_schema,
             "output_schema": self.output_schema,
             "samples": {"input": self.sample_input, "output": self.sample_output, "examples": self.examples},
+            "ui_schema": self.ui_schema,
         }
 
 
@@ -203,6 +240,14 @@ class Manifest:
     path: Path
     connection_validator: Validator = field(repr=False, compare=False)
     auth: tuple[AuthScheme, ...] = ()
+    connection_form: FormHints = field(default_factory=FormHints, compare=False)
+
+    @functools.cached_property
+    def connection_ui_schema(self) -> dict[str, Any]:
+        """The connection dialog's uiSchema: its secrets as password fields."""
+        from .forms import ui_schema
+
+        return ui_schema(self.connection_form, self.connection_schema, {})
 
     def describe(self) -> dict[str, Any]:
         """The whole connector for a host's catalogue: identity, the connection it asks for
@@ -212,7 +257,7 @@ class Manifest:
             "title": self.title,
             "version": self.version,
             "description": self.description,
-            "connection": {"schema": self.connection_schema, "auth": [vars(a) for a in self.auth]},
+            "connection": {"schema": self.connection_schema, "auth": [vars(a) for a in self.auth], "ui_schema": self.connection_ui_schema},
             "operations": [op.describe() for op in self.operations.values()],
         }
 

@@ -36,8 +36,23 @@ _SHAPES: dict[str, Any] = {
     "OperationSummary": _SUMMARY,
     "Operation": {
         **_SUMMARY,
-        "required": [*_SUMMARY["required"], "input_schema", "output_schema", "samples"],
-        "properties": {**_SUMMARY["properties"], "input_schema": {"type": "object"}, "output_schema": {"type": "object"}, "samples": {"type": "object"}},
+        "required": [*_SUMMARY["required"], "input_schema", "output_schema", "samples", "ui_schema"],
+        "properties": {
+            **_SUMMARY["properties"], "input_schema": {"type": "object"}, "output_schema": {"type": "object"}, "samples": {"type": "object"},
+            "ui_schema": {"type": "object", "description": "The manifest's form hints as a react-jsonschema-form uiSchema."},
+        },
+    },
+    "Choices": {
+        "type": "object",
+        "required": ["field", "operation", "source", "options"],
+        "properties": {
+            "field": {"type": "string"}, "operation": {"type": "string"},
+            "source": {"type": "string", "enum": ["api", "fallback"]}, "reason": {"type": "string", "description": "Why the fallback: the API could not be asked."},
+            "options": {"type": "array", "items": {
+                "type": "object", "required": ["value", "label", "status"],
+                "properties": {"value": {"type": "string"}, "label": {"type": "string"}, "status": {"type": "string", "enum": ["active", "deprecated", "retiring"]}},
+            }},
+        },
     },
     "Valid": {"type": "object", "required": ["valid"], "properties": {"valid": {"type": "boolean", "const": True}}},
     "Health": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean", "const": True}}},
@@ -147,6 +162,11 @@ def document(manifest: Manifest, version: str = "3.1") -> dict[str, Any]:
         }},
     }
     for op in operations:
+        for field in op.options:
+            paths[f"/operations/{op.name}/options/{field}"] = {"get": {
+                "operationId": f"options_{op.name}_{field}", "summary": f"The choices for {op.title}'s {field}",
+                "responses": _answers({"description": "From the API, or the manifest's fallback when it cannot be asked.", "content": _json(_ref("Choices"))}),
+            }}
         input_ref = hoister.add(f"{op.name}.input", op.input_schema)
         output_ref = hoister.add(f"{op.name}.output", op.output_schema)
         paths[f"/operations/{op.name}/run"] = _run(op, input_ref, output_ref)

@@ -2,7 +2,8 @@
 than load a library.
 
     GET  /operations                   every operation: name, title, category, annotations
-    GET  /operations/{op}              one, with its schemas and samples
+    GET  /operations/{op}              one, with its schemas, samples and form hints (uiSchema)
+    GET  /operations/{op}/options/{f}  a field's choices (the models), or the manifest's fallback
     POST /operations/{op}/validate     {"valid": true}, or 422 with every violation
     POST /operations/{op}/run          the output; server-sent events when the request asks
                                        (accept: text/event-stream, or "stream": true)
@@ -36,6 +37,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from ..choices import collect, fallback
 from ..connection import Connection
 from ..errors import ConfigurationError, ConnectorError, ValidationError
 from . import http
@@ -137,6 +139,22 @@ class Service:
     async def operation(self, request: Request) -> Response:
         return _answer(self._operation(request).describe())
 
+    async def options(self, request: Request) -> Response:
+        """A field's choices, listed with the request's connection; the fallback when there is none."""
+        op = self._operation(request)
+        name = request.path_params["field"]
+        if name not in op.options:
+            raise _Refused(http.NOT_FOUND, "not_found", f"operation {op.name!r} declares no options for {name!r}")
+        try:
+            async with self._connector(request) as connector:
+
+                async def run(operation: str, payload: dict[str, Any]) -> Any:
+                    return (await connector.arun(operation, payload)).output
+
+                return _answer(await collect(op, name, run))
+        except _Refused as exc:  # no key yet: a form still gets its fallback
+            return _answer(fallback(op, name, ConfigurationError(exc.message)))
+
     async def validate(self, request: Request) -> Response:
         op = self._operation(request)
         op.validator.check(await _payload(request))
@@ -210,6 +228,7 @@ class Service:
             Route("/openapi.json", self.openapi, methods=["GET"]),
             Route("/operations", self.operations, methods=["GET"]),
             Route("/operations/{op}", self.operation, methods=["GET"]),
+            Route("/operations/{op}/options/{field}", self.options, methods=["GET"]),
             Route("/operations/{op}/validate", self.validate, methods=["POST"]),
             Route("/operations/{op}/run", self.run, methods=["POST"]),
             Route("/connection/test", self.connection_test, methods=["POST"]),

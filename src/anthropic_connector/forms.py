@@ -1,0 +1,71 @@
+"""The manifest's form hints (spec.FormHints) as react-jsonschema-form's uiSchema.
+
+The schema says what a valid input is; how a person fills it in (which fields come first,
+which hide under "Advanced", a text area for a prompt, a password field for a secret, a
+placeholder, help) is the manifest's, declared once per operation, and this is its one
+translation: `anthropic-connector ui-schema OP`, the service's `GET /operations/{op}` and the
+playground all read it from here.
+
+Hints on a definition (``textBlock/text``) go to RJSF's ``ui:definitions``, keyed by every
+``$ref`` that names that definition, so that a text block is a text area at any depth and in
+a schema that bundles another (a batch's params). RJSF ignores ``ui:options`` it does not
+know: ``advanced`` and ``dynamicOptions`` cost a host without the playground's templates
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Mapping
+
+from .spec import FormHints, OptionSource
+
+_UI_KEYS = {"widget": "ui:widget", "placeholder": "ui:placeholder", "help": "ui:help", "title": "ui:title"}
+_OPTIONS = ("rows",)  # hints that are widget options
+
+
+def _hint(hint: Mapping[str, Any]) -> dict[str, Any]:
+    ui = {_UI_KEYS[k]: v for k, v in hint.items() if k in _UI_KEYS}
+    options = {k: v for k, v in hint.items() if k in _OPTIONS}
+    return {**ui, "ui:options": options} if options else ui
+
+
+def _at(ui: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    for part in path:
+        if part:
+            ui = ui.setdefault(part, {})
+    return ui
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def refs_to(schema: Mapping[str, Any], definition: str) -> list[str]:
+    """Every ``$ref`` in ``schema`` that names the definition ``definition`` (at any bundle depth)."""
+    found = re.findall(r'"\$ref": "(#/(?:[^"]*/)?definitions/' + re.escape(definition) + r')"', json.dumps(schema))
+    return sorted(set(found))
+
+
+def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, OptionSource]) -> dict[str, Any]:
+    """The uiSchema for ``schema``: order, advanced fields, hints, and fields with dynamic choices."""
+    ui: dict[str, Any] = {}
+    if form.order:
+        ui["ui:order"] = [*form.order, "*"]
+    for name in (n for n in form.advanced if n in schema.get("properties", {})):
+        _merge(_at(ui, [name]), {"ui:options": {"advanced": True}})
+    for path, hint in form.fields.items():
+        _merge(_at(ui, path.split("/")), _hint(hint))
+    for key, hint in form.definitions.items():
+        name, _, inner = key.partition("/")
+        for ref in refs_to(schema, name):
+            _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner.split("/")]), _hint(hint))
+    for name, source in options.items():
+        choices = {"operation": source.operation, "fallback": [dict(item) for item in source.fallback]}
+        _merge(_at(ui, [name]), {"ui:options": {"dynamicOptions": choices}})
+    return ui
