@@ -335,17 +335,23 @@ def title_of(key: str) -> str:
     return " ".join(out)
 
 
+def value_title(value: str) -> str:
+    """A constant as a person reads it: a block type's title, a dated version, a media type."""
+    if value in BLOCK_TITLES:
+        return BLOCK_TITLES[value]
+    head, _, date = value.rpartition("_")
+    if date.isdigit() and len(date) == 8:
+        return f"{title_of(head)} ({date[:4]}-{date[4:6]}-{date[6:]})"
+    kind, slash, subtype = value.partition("/")
+    return f"{subtype.upper()} {kind}" if slash else title_of(value)
+
+
 def def_title(name: str, schema: JSON) -> str:
     if name in DEF_TITLES:
         return DEF_TITLES[name]
     const = (schema.get("properties", {}).get("type") or {}).get("const")
-    if const in BLOCK_TITLES:
-        return BLOCK_TITLES[const]
     if isinstance(const, str):
-        head, _, date = const.rpartition("_")
-        if date.isdigit() and len(date) == 8:
-            return f"{title_of(head)} ({date[:4]}-{date[4:6]}-{date[6:]})"
-        return title_of(const)
+        return value_title(const)
     import re
 
     return " ".join(w if w.isupper() else w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name[0].upper() + name[1:])).capitalize()
@@ -498,6 +504,45 @@ def titled_branches(node: Any, defs: dict[str, JSON]) -> None:
         titled_branches(value, defs)
 
 
+# -- shapes a form generator cannot fill ---------------------------------------------------------
+JSON_VALUE = {
+    "title": "JSON value",
+    "description": "Any JSON value: an object, a list, a text, a number, true or false, or null.",
+    "$comment": "Any JSON, as a choice of titled types at every level: react-jsonschema-form renders an object with no declared fields as an empty box and a schema with no type not at all; with this a person picks Object, adds fields, and picks each value's type.",
+    "oneOf": [
+        {"type": "object", "title": "Object", "additionalProperties": {"$ref": "#/definitions/jsonValue"}},
+        {"type": "array", "title": "List", "items": {"$ref": "#/definitions/jsonValue"}},
+        {"type": "string", "title": "Text"},
+        {"type": "number", "title": "Number"},
+        {"type": "boolean", "title": "True or false"},
+        {"type": "null", "title": "Null"},
+    ],
+}
+
+
+def each_schema(node: Any, visit: Any) -> None:
+    """``visit`` every object in ``node``, innermost first."""
+    for child in node if isinstance(node, list) else node.values() if isinstance(node, dict) else ():
+        each_schema(child, visit)
+    if isinstance(node, dict):
+        visit(node)
+
+
+def labelled_enum(node: JSON) -> None:
+    """An enum as a oneOf of const+title branches, so that a form shows labels, not raw values."""
+    if "enum" in node and "oneOf" not in node:
+        values = node.pop("enum")
+        node["oneOf"] = [{"type": "null", "title": "Not set"} if v is None else {"const": v, "title": value_title(str(v))} for v in values]
+
+
+def free_form_object(node: JSON) -> None:
+    """An object whose fields the SDK leaves open (a tool's input, a JSON schema) takes JSON values
+    (JSON_VALUE): what it accepts is unchanged, and a form can add a field and fill it."""
+    kinds = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+    if "object" in kinds and not node.get("properties") and not isinstance(node.get("additionalProperties"), dict) and node.get("additionalProperties") is not False:
+        node["additionalProperties"] = {"$ref": "#/definitions/jsonValue"}
+
+
 def build_input() -> JSON:
     ga, defs = walk_params()
     responses = response_docs()
@@ -556,6 +601,10 @@ def build_input() -> JSON:
     }
     titled_branches(schema, schema["definitions"])
     bound_integers(schema)
+    each_schema(schema, labelled_enum)
+    each_schema(schema, free_form_object)
+    schema["definitions"]["jsonValue"] = copy.deepcopy(JSON_VALUE)
+    schema["definitions"] = dict(sorted(schema["definitions"].items()))
     return schema
 
 

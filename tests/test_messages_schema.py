@@ -89,7 +89,7 @@ def branch_for(union: dict[str, Any], value: str, root: dict[str, Any]) -> dict[
 
 def schema_tags(branch: dict[str, Any]) -> list[Any]:
     prop = branch.get("properties", {}).get("type", {})
-    return [prop["const"]] if "const" in prop else list(prop.get("enum", []))
+    return [prop["const"]] if "const" in prop else enum_of(prop) if "enum" in prop or "oneOf" in prop else []
 
 
 def enum_of(prop: dict[str, Any]) -> list[Any]:

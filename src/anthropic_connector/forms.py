@@ -23,12 +23,42 @@ from .spec import FormHints, OptionSource
 
 _UI_KEYS = {"widget": "ui:widget", "placeholder": "ui:placeholder", "help": "ui:help", "title": "ui:title"}
 _OPTIONS = ("rows",)  # hints that are widget options
+_FIELD = ("help", "title")  # hints about the field itself; the rest are its widget's
 
 
-def _hint(hint: Mapping[str, Any]) -> dict[str, Any]:
+def _hint(hint: Mapping[str, Any], node: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any]:
+    """``hint`` as uiSchema for ``node``. On a choice of forms (oneOf: a text, or blocks) RJSF
+    would hand a widget to the choice's own select, so the widget goes to the text forms only."""
     ui = {_UI_KEYS[k]: v for k, v in hint.items() if k in _UI_KEYS}
     options = {k: v for k, v in hint.items() if k in _OPTIONS}
-    return {**ui, "ui:options": options} if options else ui
+    if options:
+        ui["ui:options"] = options
+    keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
+    if keyword is None:
+        return ui
+    widget = {k: v for k, v in ui.items() if k not in {_UI_KEYS[f] for f in _FIELD}}
+    branches = [_resolve(b, root) for b in node[keyword]]
+    return {**{k: v for k, v in ui.items() if k not in widget}, keyword: [widget if b.get("type") == "string" else {} for b in branches]}
+
+
+def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = root
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _node(schema: Mapping[str, Any], path: list[str], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema a uiSchema path (field names and ``items``) leads to; {} where it cannot say."""
+    node = _resolve(schema, root)
+    for part in path:
+        forms = [node, *(_resolve(b, root) for b in node.get("oneOf", node.get("anyOf", [])))]  # a message: any of its kinds
+        key = "items" if part == "items" else "properties"
+        found = [f[key] if key == "items" else f[key][part] for f in forms if key in f and (key == "items" or part in f[key])]
+        node = _resolve(found[0], root) if found else {}
+    return node
 
 
 def _at(ui: dict[str, Any], path: list[str]) -> dict[str, Any]:
@@ -60,11 +90,12 @@ def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, 
     for name in (n for n in form.advanced if n in schema.get("properties", {})):
         _merge(_at(ui, [name]), {"ui:options": {"advanced": True}})
     for path, hint in form.fields.items():
-        _merge(_at(ui, path.split("/")), _hint(hint))
+        _merge(_at(ui, path.split("/")), _hint(hint, _node(schema, path.split("/"), schema), schema))
     for key, hint in form.definitions.items():
-        name, _, inner = key.partition("/")
+        name, *inner = key.split("/")
         for ref in refs_to(schema, name):
-            _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner.split("/")]), _hint(hint))
+            node = _node({"$ref": ref}, inner, schema)
+            _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner]), _hint(hint, node, schema))
     for name, source in options.items():
         choices = {"operation": source.operation, "fallback": [dict(item) for item in source.fallback]}
         _merge(_at(ui, [name]), {"ui:options": {"dynamicOptions": choices}})

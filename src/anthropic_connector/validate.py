@@ -113,6 +113,9 @@ def _tags(branch: Any, key: str) -> list[Any] | None:
         return None
     if "const" in prop:
         return [prop["const"]]
+    labelled = prop.get("oneOf")  # an enum as labelled constants (what a form shows)
+    if isinstance(labelled, list) and labelled and all(isinstance(b, dict) and ("const" in b or b.get("type") == "null") for b in labelled):
+        return [b.get("const") for b in labelled]
     return list(prop["enum"]) if isinstance(prop.get("enum"), list) else None
 
 
