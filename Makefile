@@ -10,14 +10,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The form-generator tests render every schema with react-jsonschema-form in Node.js.
-FORMS := tests/forms/node_modules/.installed
-$(FORMS): tests/forms/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix tests/forms --no-audit --no-fund --silent && touch $@; \
-	else echo "npm not found: the form-generator tests will be skipped"; fi
+# The form tests render every schema with react-jsonschema-form in Node, and fill every sample
+# in headless Chromium: Node's packages from web/package-lock.json, Debian's chromium (as root,
+# or with sudo). CI has neither at first, and must not skip those tests: they are installed here.
+WEB := web/node_modules/.installed
+$(WEB): web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --silent
+	touch $@
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-.PHONY: install demo test sdk-suite bench clean
+.PHONY: install demo test sdk-suite bench playground clean
 install: $(VENV)/.installed
 
 # The product page's three operations, then a taste of the data plane; all on the sandbox.
@@ -28,7 +34,7 @@ demo: $(VENV)/.installed
 	done
 	@echo "== test-connection (sandbox)"; $(CLI) test-connection --sandbox
 
-test: $(VENV)/.installed $(FORMS)
+test: $(VENV)/.installed $(WEB) $(CHROMIUM)
 	$(PY) -m pytest
 
 # The official SDK's generated API tests (from its sdist) against `sandbox --any-id`; cached in .sdk-suite/.
@@ -39,4 +45,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .hypothesis tests/forms/node_modules .sdk-suite .plugin-host .airflow-venv
+	rm -rf $(VENV) .hypothesis web/node_modules .sdk-suite .plugin-host .airflow-venv

@@ -22,7 +22,10 @@ from anthropic_connector.sandbox.models import ACTIVE
 def test_ui_schema_carries_order_advanced_widgets_and_choices(cli: Callable[..., Any]) -> None:
     ui = cli("ui-schema", "create_message").out
     assert ui["ui:order"][:4] == ["model", "max_tokens", "system", "messages"] and ui["ui:order"][-1] == "*"
-    assert ui["system"]["ui:widget"] == "textarea" and ui["messages"]["items"]["content"]["ui:widget"] == "textarea"
+    # a choice of forms (a text, or blocks): the widget goes to the text form, not to the choice's select
+    assert ui["system"]["oneOf"][0]["ui:widget"] == "textarea" and "ui:widget" not in ui["system"]
+    assert ui["messages"]["items"]["content"]["oneOf"][0]["ui:widget"] == "textarea"
+    assert ui["thinking"]["ui:enableOptionalDataFieldForType"] == ["object"]  # "Add", not its first branch filled in
     assert ui["top_p"]["ui:options"]["advanced"] and ui["betas"]["ui:options"]["advanced"]  # its own, and the manifest-wide
     assert ui["ui:definitions"]["#/definitions/mcpServerURLDefinition"]["authorization_token"]["ui:widget"] == "password"
     assert ui["model"]["ui:options"]["dynamicOptions"]["operation"] == "list_models"
@@ -32,7 +35,7 @@ def test_ui_schema_carries_order_advanced_widgets_and_choices(cli: Callable[...,
 def test_definitions_hints_follow_a_bundled_schema(cli: Callable[..., Any]) -> None:
     ui = cli("ui-schema", "create_message_batch").out
     assert ui["ui:definitions"]["#/definitions/create_message.input/definitions/textBlock"]["text"]["ui:widget"] == "textarea"
-    assert ui["ui:definitions"]["#/definitions/create_message.input"]["system"]["ui:widget"] == "textarea"
+    assert ui["ui:definitions"]["#/definitions/create_message.input"]["system"]["oneOf"][0]["ui:widget"] == "textarea"
 
 
 def test_the_connection_dialog_hides_its_secrets(cli: Callable[..., Any]) -> None:

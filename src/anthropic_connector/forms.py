@@ -50,6 +50,14 @@ def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, A
     return node
 
 
+def _is_object(node: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
+    """An object, or a choice of objects: what RJSF shows as an "Add" button until a person
+    wants it, instead of filling in its first branch unasked (optional data controls)."""
+    node = _resolve(node, root)
+    branches = [_resolve(b, root) for b in node.get("oneOf", node.get("anyOf", []))]
+    return node.get("type") == "object" or bool(branches) and all(b.get("type") == "object" for b in branches)
+
+
 def _node(schema: Mapping[str, Any], path: list[str], root: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema a uiSchema path (field names and ``items``) leads to; {} where it cannot say."""
     node = _resolve(schema, root)
@@ -96,6 +104,10 @@ def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, 
         for ref in refs_to(schema, name):
             node = _node({"$ref": ref}, inner, schema)
             _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner]), _hint(hint, node, schema))
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        if name not in required and _is_object(prop, schema):  # its own title, not its first branch's
+            _merge(_at(ui, [name]), {"ui:enableOptionalDataFieldForType": ["object"], "ui:title": _resolve(prop, schema).get("title", name)})
     for name, source in options.items():
         choices = {"operation": source.operation, "fallback": [dict(item) for item in source.fallback]}
         _merge(_at(ui, [name]), {"ui:options": {"dynamicOptions": choices}})
