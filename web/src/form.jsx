@@ -85,7 +85,7 @@ export const FILL_ONLY_WHAT_IS_REQUIRED = {
   arrayMinItems: { populate: "never" },
 };
 
-export function ConnectorForm({ schema, uiSchema, formData, choices, extraErrors, onChange, onSubmit, onError, children }) {
+export function ConnectorForm({ schema, uiSchema, formData, choices, extraErrors, noValidate, onChange, onSubmit, onError, children }) {
   const ui = useMemo(() => withChoices(uiSchema || {}), [uiSchema]);
   return (
     <Form
@@ -98,6 +98,7 @@ export function ConnectorForm({ schema, uiSchema, formData, choices, extraErrors
       formContext={{ choices }}
       extraErrors={extraErrors}
       noHtml5Validate
+      noValidate={noValidate}
       showErrorList={false}
       focusOnFirstError
       experimental_defaultFormStateBehavior={FILL_ONLY_WHAT_IS_REQUIRED}

@@ -37,12 +37,13 @@ class Hosting:
         connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
         return cls(manifest, connection, DoorPolicy.from_args(args), args.sandbox)
 
-    def connector(self, connection: Connection | None = None) -> Any:
-        """A Connector for ``connection`` (default: the server's), held to the policy's origins."""
+    def connector(self, connection: Connection | None = None, sandbox: bool | None = None) -> Any:
+        """A Connector for ``connection`` (default: the server's), held to the policy's origins;
+        ``sandbox`` True: on the in-process sandbox whatever the server's own setting."""
         from ..runtime import Connector
 
         connection = connection or self.connection
-        return Connector(self.manifest, connection, sandbox=self.sandbox, guard=self.policy.guard(connection))
+        return Connector(self.manifest, connection, sandbox=self.sandbox if sandbox is None else sandbox, guard=self.policy.guard(connection))
 
 
 def add_arguments(parser: argparse.ArgumentParser, port: int | None) -> None:

@@ -9,6 +9,12 @@ than load a library.
                                        (accept: text/event-stream, or "stream": true)
     POST /connection/test              the Test button: {"ok": true} or what is wrong
     GET  /healthz, GET /openapi.json   liveness; the document openapi.py writes
+    GET  /                             the playground page (playground/, built by web/build.mjs)
+
+A run may ask for the sandbox (``?sandbox=1``: the playground's "Sandbox"), whatever the
+server's connection: the sandbox emulates the API in-process and holds no credential. The page
+and its two assets are open; every route it calls still needs the service's token, when the
+service has one (the page asks for it and sends it).
 
 Starlette, not FastAPI: the schemas, the validation (jsonschema-rs) and the OpenAPI document
 all come from the manifest, so FastAPI's pydantic models and generated OpenAPI would be unused
@@ -28,6 +34,7 @@ import json
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -46,6 +53,10 @@ from .openapi import document
 from .policy import CallerGate
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a base64 upload of 24 MiB; larger files go by --allow-dir path
+PLAYGROUND = Path(__file__).with_name("playground")
+ASSETS = {"index.html": "text/html; charset=utf-8", "playground.js": "text/javascript; charset=utf-8", "playground.css": "text/css; charset=utf-8"}
+# 'unsafe-eval': Ajv, which RJSF runs to match a value to its oneOf branch, compiles each schema to a function.
+PAGE_POLICY = "default-src 'self'; script-src 'self' 'unsafe-eval'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 log = logging.getLogger("anthropic_connector.service")
 
 
@@ -89,6 +100,7 @@ class Service:
         self.hosting = hosting
         self.manifest = hosting.manifest
         self.shared: Any = None
+        self.sandboxed: Any = None  # runs that ask for the sandbox (?sandbox=1), made on the first
         self._documents: dict[str, dict[str, Any]] = {}
 
     # -- who the request runs as -------------------------------------------------------------
@@ -112,6 +124,11 @@ class Service:
 
     @asynccontextmanager
     async def _connector(self, request: Request) -> AsyncIterator[Any]:
+        if request.query_params.get("sandbox") in ("1", "true"):
+            if self.sandboxed is None:
+                self.sandboxed = self.hosting.connector(sandbox=True)
+            yield self.sandboxed
+            return
         own = self._caller_connection(request)
         if own is None:
             if self.shared is None:
@@ -129,6 +146,14 @@ class Service:
         if name not in self.manifest.operations:
             raise _Refused(http.NOT_FOUND, "not_found", f"no operation {name!r} (GET /operations lists them)")
         return self.manifest.operations[name]
+
+    async def playground(self, request: Request) -> Response:
+        """The page and its assets, as built; no-cache, so that a new build shows at once."""
+        name = request.path_params.get("name", "index.html")
+        if name not in ASSETS:
+            raise _Refused(http.NOT_FOUND, "not_found", f"no file {name!r} in the playground")
+        headers = {"cache-control": "no-cache", "x-content-type-options": "nosniff", "content-security-policy": PAGE_POLICY}
+        return Response((PLAYGROUND / name).read_bytes(), media_type=ASSETS[name], headers=headers)
 
     async def healthz(self, request: Request) -> Response:
         return _answer({"ok": True})
@@ -219,11 +244,14 @@ class Service:
         try:
             yield
         finally:
-            if self.shared is not None:
-                await self.shared.aclose()
+            for connector in (self.shared, self.sandboxed):
+                if connector is not None:
+                    await connector.aclose()
 
     def app(self) -> ASGIApp:
         routes = [
+            Route("/", self.playground, methods=["GET"]),
+            Route("/playground/{name}", self.playground, methods=["GET"]),
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
             Route("/operations", self.operations, methods=["GET"]),
@@ -234,7 +262,7 @@ class Service:
             Route("/connection/test", self.connection_test, methods=["POST"]),
         ]
         handlers = {HTTPException: _http_exception, ConnectorError: _connector_error, _Refused: _refused, Exception: _internal}
-        return CallerGate(Starlette(routes=routes, exception_handlers=handlers, lifespan=self.lifespan), self.hosting.policy, open_paths=("/healthz",))
+        return CallerGate(Starlette(routes=routes, exception_handlers=handlers, lifespan=self.lifespan), self.hosting.policy, open_paths=("/healthz", "/", *(f"/playground/{name}" for name in ASSETS)))
 
 
 async def _connector_error(request: Request, exc: Exception) -> Response:
