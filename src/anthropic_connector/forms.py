@@ -50,6 +50,14 @@ def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, A
     return node
 
 
+def _optional_objects(ui: dict[str, Any], node: Mapping[str, Any], root: Mapping[str, Any]) -> None:
+    """Each optional object field of ``node`` shown as "Add" until a person wants it."""
+    required = set(node.get("required", []))
+    for name, prop in node.get("properties", {}).items():
+        if name not in required and _is_object(prop, root):  # its own title, not its first branch's
+            _merge(_at(ui, [name]), {"ui:enableOptionalDataFieldForType": ["object"], "ui:title": _resolve(prop, root).get("title", name)})
+
+
 def _is_object(node: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
     """An object, or a choice of objects: what RJSF shows as an "Add" button until a person
     wants it, instead of filling in its first branch unasked (optional data controls)."""
@@ -104,10 +112,9 @@ def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, 
         for ref in refs_to(schema, name):
             node = _node({"$ref": ref}, inner, schema)
             _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner]), _hint(hint, node, schema))
-    required = set(schema.get("required", []))
-    for name, prop in schema.get("properties", {}).items():
-        if name not in required and _is_object(prop, schema):  # its own title, not its first branch's
-            _merge(_at(ui, [name]), {"ui:enableOptionalDataFieldForType": ["object"], "ui:title": _resolve(prop, schema).get("title", name)})
+    _optional_objects(ui, schema, schema)
+    for ref, hints in ui.get("ui:definitions", {}).items():  # a bundled input (a batch's params) too
+        _optional_objects(hints, _resolve({"$ref": ref}, schema), schema)
     for name, source in options.items():
         choices = {"operation": source.operation, "fallback": [dict(item) for item in source.fallback]}
         _merge(_at(ui, [name]), {"ui:options": {"dynamicOptions": choices}})

@@ -23,7 +23,10 @@ try {
     let failure = null;
     try {
       await filler.fill(job.schema, job.sample, "root");
-      if (job.screenshot) await page.screenshot({ path: job.screenshot, fullPage: true });
+      if (job.screenshot) {
+        const height = await page.evaluate(() => document.documentElement.scrollHeight);
+        await page.screenshot({ path: job.screenshot, fullPage: true, clip: { x: 0, y: 0, width: 960, height: Math.min(height, 4200) } }); // a batch: its first requests
+      }
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.locator('button[type="submit"]').click();
       await page.waitForFunction(() => window.submitted !== undefined || window.submitErrors !== undefined, null, { timeout: 30000, polling: 100 });
