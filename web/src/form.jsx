@@ -77,8 +77,8 @@ export function errorTree(violations) {
 }
 
 // RJSF by default fills an optional choice with its first branch (thinking {"type":
-// "enabled"}, tool_choice {"type": "auto"}), which would send what nobody chose. Fill in
-// nothing but constants (a message's role once its kind is picked): nothing else is sent unchosen.
+// "enabled"}, tool_choice {"type": "auto"}, a tool call's caller), which would send what nobody
+// chose. Fill in nothing but the constants of a branch a person picks (a message's role).
 export const FILL_ONLY_WHAT_IS_REQUIRED = {
   emptyObjectFields: "skipDefaults",
   constAsDefaults: "skipOneOf",
