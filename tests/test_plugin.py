@@ -32,6 +32,7 @@ PACKAGED = ["pyproject.toml", "connector.yaml", "README.md", "src", "schemas", "
 HOST_PROGRAM = textwrap.dedent(
     """
     import asyncio, json, sys
+    from importlib import resources
     from importlib.metadata import entry_points
 
     (entry,) = entry_points(group="workflow_connectors", name="anthropic")
@@ -40,6 +41,8 @@ HOST_PROGRAM = textwrap.dedent(
     samples = {op["name"]: op["samples"]["input"] for op in catalog["operations"]}
     connection = json.loads(sys.argv[1])
     report = {"module": sys.modules[Connector.__module__].__file__, "catalog": catalog}
+    page = resources.files("anthropic_connector.doors") / "playground"
+    report["playground"] = {p.name: len(p.read_bytes()) for p in page.iterdir()}
 
     with Connector(connection=connection) as connector:
         report["sync"] = connector.run("create_message", samples["create_message"]).output
@@ -115,6 +118,12 @@ def test_the_catalogue_lists_every_operation_with_schemas_samples_and_annotation
     assert [a["type"] for a in catalog["connection"]["auth"]] == ["api_key", "bearer"]
     assert catalog["operations"] == [op.describe() for op in MANIFEST.operations.values()]
     assert host_report["listed"] == [op.summary() for op in MANIFEST.operations.values()]
+
+
+def test_the_wheel_ships_the_built_playground(host_report: dict[str, Any]) -> None:
+    """pip users have no Node: the page `serve` shows at / is in the wheel as built."""
+    source = REPO / "src" / "anthropic_connector" / "doors" / "playground"
+    assert host_report["playground"] == {p.name: p.stat().st_size for p in source.iterdir()}
 
 
 def test_the_host_runs_sync_with_a_connection_mapping_and_async_on_the_sandbox(host_report: dict[str, Any]) -> None:
