@@ -101,6 +101,8 @@ def refs_to(schema: Mapping[str, Any], definition: str) -> list[str]:
 def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, OptionSource]) -> dict[str, Any]:
     """The uiSchema for ``schema``: order, advanced fields, hints, and fields with dynamic choices."""
     ui: dict[str, Any] = {}
+    if "oneOf" in schema or "anyOf" in schema:  # a choice of required fields (upload_file): RJSF would show the branch's words
+        ui.update({"ui:title": schema.get("title"), "ui:description": schema.get("description")})
     if form.order:
         ui["ui:order"] = [*form.order, "*"]
     for name in (n for n in form.advanced if n in schema.get("properties", {})):
