@@ -92,6 +92,10 @@ def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
             target[key] = value
 
 
+def _all_refs(schema: Mapping[str, Any]) -> list[str]:
+    return sorted(set(re.findall(r'"\$ref": "(#/[^"]*)"', json.dumps(schema))))
+
+
 def refs_to(schema: Mapping[str, Any], definition: str) -> list[str]:
     """Every ``$ref`` in ``schema`` that names the definition ``definition`` (at any bundle depth)."""
     found = re.findall(r'"\$ref": "(#/(?:[^"]*/)?definitions/' + re.escape(definition) + r')"', json.dumps(schema))
@@ -115,8 +119,11 @@ def ui_schema(form: FormHints, schema: Mapping[str, Any], options: Mapping[str, 
             node = _node({"$ref": ref}, inner, schema)
             _merge(_at(ui.setdefault("ui:definitions", {}), [ref, *inner]), _hint(hint, node, schema))
     _optional_objects(ui, schema, schema)
-    for ref, hints in ui.get("ui:definitions", {}).items():  # a bundled input (a batch's params) too
-        _optional_objects(hints, _resolve({"$ref": ref}, schema), schema)
+    for ref in _all_refs(schema):  # at every depth: a tool call's caller, a block's cache control, a batch's params
+        _optional_objects(ui.setdefault("ui:definitions", {}).setdefault(ref, {}), _resolve({"$ref": ref}, schema), schema)
+    ui["ui:definitions"] = {ref: hints for ref, hints in ui.get("ui:definitions", {}).items() if hints}
+    if not ui["ui:definitions"]:
+        del ui["ui:definitions"]
     for name, source in options.items():
         choices = {"operation": source.operation, "fallback": [dict(item) for item in source.fallback]}
         _merge(_at(ui, [name]), {"ui:options": {"dynamicOptions": choices}})

@@ -2,11 +2,24 @@
 // templates the uiSchema's own options ask for, which a plain RJSF host would ignore:
 // `advanced` fields collapsed under a <details>, and `dynamicOptions` (the model list) as a
 // text field with a list of choices, so that an ID the list lacks can still be typed.
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import Form, { getDefaultRegistry } from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 
 const { ObjectFieldTemplate: PlainObject } = getDefaultRegistry().templates;
+const { TextWidget } = getDefaultRegistry().widgets;
+
+/** A constant is no choice: shown read-only and filled in as soon as it shows. RJSF leaves one
+ * empty inside a required object of a branch shown by default (a tool's input_schema "type");
+ * optional objects only show once "Add"ed (forms.py), so nothing unchosen is filled. */
+function ConstantOrText(props) {
+  const { schema, value, onChange } = props;
+  const fixed = schema.const !== undefined;
+  useEffect(() => {
+    if (fixed && value === undefined) onChange(schema.const);
+  }, [fixed, value]);
+  return <TextWidget {...props} readonly={props.readonly || fixed} />;
+}
 function isAdvanced(uiSchema, name) {
   return Boolean(uiSchema?.[name]?.["ui:options"]?.advanced);
 }
@@ -93,7 +106,7 @@ export function ConnectorForm({ schema, uiSchema, formData, choices, extraErrors
       uiSchema={ui}
       formData={formData}
       validator={validator}
-      widgets={{ choices: ChoicesWidget }}
+      widgets={{ choices: ChoicesWidget, TextWidget: ConstantOrText }}
       templates={{ ObjectFieldTemplate }}
       formContext={{ choices }}
       extraErrors={extraErrors}
