@@ -63,7 +63,7 @@ def test_the_connection_form_is_made_from_the_connection_schema() -> None:
     fields = extra_fields(schema)
     assert set(fields) == set(schema["properties"]) - {"api_key", "base_url"}  # those are the password and host
     assert fields["max_retries"]["schema"] == {"type": ["integer", "null"], "minimum": 0, "maximum": 10, "default": 2}
-    assert fields["anthropic_version"]["schema"]["enum"] == schema["properties"]["anthropic_version"]["enum"]
+    assert fields["anthropic_version"]["schema"]["pattern"] == schema["properties"]["anthropic_version"]["pattern"]
     assert fields["anthropic_beta"]["schema"]["type"] == ["string", "null"] and fields["anthropic_beta"]["label"] == "Beta features"
 
 

@@ -20,7 +20,7 @@ CONN_TYPE = "anthropic_connector"
 HOOK = "anthropic_connector.airflow.hooks.AnthropicConnectorHook"
 AS_FIELDS = {"api_key": "password", "base_url": "host"}
 """Connection settings that live in Airflow's own fields; all others are extras."""
-_KEYWORDS = ("enum", "default", "minimum", "maximum", "exclusiveMinimum")
+_KEYWORDS = ("enum", "pattern", "default", "minimum", "maximum", "exclusiveMinimum")
 
 
 def extra_fields(connection_schema: dict[str, Any]) -> dict[str, Any]:
