@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Protocol
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from .rules import Checks
     from .validate import Validator
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -191,6 +192,13 @@ class Operation:
             return None
         schema = self.output_schema
         return Validator({**schema.get("items", {}), "definitions": schema.get("definitions", {})})
+
+    @functools.cached_property
+    def checks(self) -> Checks:
+        """What its input is checked for beyond the schema, and the betas it needs (rules.py)."""
+        from .rules import Checks
+
+        return Checks(self)
 
     @property
     def stream(self) -> str | None:

@@ -227,11 +227,21 @@ class Validator:
 
         return list(Draft7Validator(Draft7Validator.META_SCHEMA).iter_errors(schema))
 
-    def errors(self, instance: Any) -> list[dict[str, str]]:
-        """Every violation, sorted by path, each ``{"path", "message"}``."""
+    def _compiled(self) -> Any:
         if self._fast is None:
             self._fast = jsonschema_rs.Draft7Validator(self.schema)
-        if self._fast.is_valid(instance):
+        return self._fast
+
+    def annotations(self, instance: Any, keyword: str) -> list[Any]:
+        """The values of ``keyword`` in the subschemas a valid ``instance`` was held to and passed:
+        JSON Schema's output keeps the annotations (an unknown keyword is one) of the subschemas
+        that hold and drops those of a failed branch."""
+        found = self._compiled().evaluate(instance).annotations()
+        return [entry["annotations"][keyword] for entry in found if isinstance(entry.get("annotations"), dict) and keyword in entry["annotations"]]
+
+    def errors(self, instance: Any) -> list[dict[str, str]]:
+        """Every violation, sorted by path, each ``{"path", "message"}``."""
+        if self._compiled().is_valid(instance):
             return []
         if self._full is None:
             from jsonschema import Draft7Validator

@@ -82,15 +82,16 @@ def _query(spec: RequestSpec, values: dict[str, Any]) -> list[tuple[str, str | i
     return pairs + list(spec.fixed_query)
 
 
-def _headers(spec: RequestSpec, values: dict[str, Any], connection: Connection) -> dict[str, str]:
-    """The header fields, taken out of ``values``; a list comma-separated."""
+def _headers(spec: RequestSpec, values: dict[str, Any], connection: Connection, needed: list[str]) -> dict[str, str]:
+    """The header fields, taken out of ``values``; a list comma-separated. The betas the input's
+    fields need (``needed``) and a run's own join the connection's, never replace them."""
     headers = {}
     for name, header in spec.headers.items():
         if name in values:
             value = values.pop(name)
             headers[header] = ",".join(map(spell, value)) if isinstance(value, list) else spell(value)
-    if BETA_HEADER in headers:  # a run's betas join the connection's, never replace them
-        betas = [*connection.anthropic_beta, *headers[BETA_HEADER].split(",")]
+    if BETA_HEADER in headers or needed:
+        betas = [*connection.anthropic_beta, *headers.get(BETA_HEADER, "").split(","), *needed]
         headers[BETA_HEADER] = ",".join(dict.fromkeys(b for b in betas if b))
     return headers
 
@@ -105,7 +106,7 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     params = _query(spec, values)
     if params:
         url = url.copy_merge_params(params)
-    headers = _headers(spec, values, connection)
+    headers = _headers(spec, values, connection, op.checks.betas(payload))
     stream = bool(spec.stream) and bool(values.get("stream") or _needs_streaming(values))
     if stream:
         values["stream"] = True
