@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import anthropic
 import pytest
-from conftest import MANIFEST, Answer, Recorder, by_operation, seed, wire_answer
+from conftest import MANIFEST, Answer, Recorder, by_operation, seed, sendable, wire_answer
 
 from anthropic_connector import Connector
 from anthropic_connector.spec import Operation
@@ -76,12 +76,12 @@ def test_sample_goes_on_the_wire_as_declared(op: Operation, mode: str, recorder:
     recorder.script(answer)
     with connector(connection) as c:
         if mode == "sync":
-            result = c.run(op.name, op.sample_input)
+            result = c.run(op.name, sendable(op))
         else:
-            result = asyncio.run(_arun(c, op.name, op.sample_input))
+            result = asyncio.run(_arun(c, op.name, sendable(op)))
 
     (request,) = recorder.requests
-    method, path, body = expected_wire(op, op.sample_input)
+    method, path, body = expected_wire(op, sendable(op))
     assert (request.method, request.target) == (method, path)
     assert request.headers["x-api-key"] == fake_key
     assert request.headers["anthropic-version"] == "2023-06-01"
@@ -112,7 +112,7 @@ async def _arun(c: Connector, name: str, payload: Any) -> Any:
 def test_create_message_sends_plain_strings_for_wrapped_text(recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(Answer(200, MESSAGE))
     payload = {
-        "model": "claude-2.1",
+        "model": "claude-sonnet-5-5",
         "max_tokens": 10,
         "system": {"string": "Be brief."},
         "messages": [
@@ -130,7 +130,8 @@ def test_create_message_sends_plain_strings_for_wrapped_text(recorder: Recorder,
 
 def test_seed_create_message_sends_the_seed_text(recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(Answer(200, MESSAGE))
-    run(connection, "create_message", seed("create_message", "input"))
+    op = MANIFEST.operation("create_message")
+    run(connection, "create_message", sendable(op, seed("create_message", "input")))
     body = recorder.requests[0].json()
     assert body["messages"] == [{"role": "user", "content": "What are the main differences between Python and JavaScript?"}]
     assert body["system"] == "You are a helpful programming language expert."
@@ -139,7 +140,7 @@ def test_seed_create_message_sends_the_seed_text(recorder: Recorder, connection:
 @by_operation()
 def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(wire_answer(op))
-    run(connection, op.name, op.sample_input)
+    run(connection, op.name, sendable(op))
     assert recorder.requests[0].headers.get("user-agent", "").startswith("anthropic-connector/")
 
 
@@ -149,7 +150,8 @@ def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, conne
 @by_operation()
 def test_api_version_comes_from_the_connection(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(wire_answer(op))
-    run(connection, op.name, op.sample_input, anthropic_version="2026-10-21")
+    unsampled = {k: v for k, v in sendable(op).items() if not (op.checks.places and k in ("temperature", "top_p", "top_k"))}  # 2026-10-21 has none
+    run(connection, op.name, unsampled, anthropic_version="2026-10-21")
     assert recorder.requests[0].headers["anthropic-version"] == "2026-10-21"
 
 
@@ -161,7 +163,7 @@ def test_api_version_comes_from_the_connection(op: Operation, recorder: Recorder
 @by_operation()
 def test_beta_features_are_joined_into_one_header(op: Operation, beta: Any, header: str, recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(wire_answer(op))
-    run(connection, op.name, op.sample_input, anthropic_beta=beta)
+    run(connection, op.name, sendable(op), anthropic_beta=beta)
     assert [v for k, v in recorder.requests[0].raw_headers if k.lower() == "anthropic-beta"] == [header]
 
 
@@ -169,7 +171,7 @@ def test_beta_features_are_joined_into_one_header(op: Operation, beta: Any, head
 def test_auth_token_is_sent_as_bearer_without_x_api_key(op: Operation, recorder: Recorder, connection: dict[str, Any], fake_key: str) -> None:
     recorder.script(wire_answer(op))
     connection = {k: v for k, v in connection.items() if k != "api_key"}
-    run(connection, op.name, op.sample_input, auth_token=fake_key)
+    run(connection, op.name, sendable(op), auth_token=fake_key)
     headers = recorder.requests[0].headers
     assert headers["authorization"] == f"Bearer {fake_key}"
     assert "x-api-key" not in headers
@@ -177,7 +179,7 @@ def test_auth_token_is_sent_as_bearer_without_x_api_key(op: Operation, recorder:
 
 def test_base_url_with_a_path_prefix_and_trailing_slash(recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(Answer(200, MESSAGE))
-    run(connection, "create_message", MANIFEST.operation("create_message").sample_input, base_url=recorder.url + "/gateway/")
+    run(connection, "create_message", sendable(MANIFEST.operation("create_message")), base_url=recorder.url + "/gateway/")
     assert recorder.requests[0].target == "/gateway/v1/messages"
 
 
@@ -195,7 +197,7 @@ def sdk_arguments(payload: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("payload", ["sample", "seed"], ids=["sample", "seed"])
 def test_create_message_sends_what_the_official_sdk_sends(payload: str, recorder: Recorder, connection: dict[str, Any], fake_key: str) -> None:
     op = MANIFEST.operation("create_message")
-    source = op.sample_input if payload == "sample" else seed("create_message", "input")
+    source = sendable(op, op.sample_input if payload == "sample" else seed("create_message", "input"))
     recorder.script(Answer(200, MESSAGE, {"request-id": "req_sdk"}))
 
     sdk = anthropic.Anthropic(api_key=fake_key, base_url=recorder.url, max_retries=0, default_headers={"anthropic-version": "2023-06-01"})

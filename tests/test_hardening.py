@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+<<<<<<< HEAD
 from conftest import MANIFEST, MODES, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli
 from conftest import outcome as shared_outcome
+=======
+from conftest import MANIFEST, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli, sendable, write_json
+>>>>>>> bede494 (rules before sending, from data: across fields and messages, by API version and by model, each a validation_error at its path, all at once, nothing sent)
 
 from anthropic_connector.sandbox import SandboxOptions, serve
 
@@ -84,7 +88,8 @@ def test_a_base_url_password_is_never_shown(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (tmp_path / "c.json").write_text(json.dumps({"api_key": "sk-ant-test-x", "base_url": f"http://user:hunter2pass@127.0.0.1:{port}", "max_retries": 0}), encoding="utf-8")
-    result = run_cli(["run", "create_message", str(REPO / "samples" / "create_message.input.json"), "--connection", str(tmp_path / "c.json"), "-v"])
+    payload = write_json(tmp_path / "input.json", sendable(MANIFEST.operation("create_message")))
+    result = run_cli(["run", "create_message", str(payload), "--connection", str(tmp_path / "c.json"), "-v"])
     assert result.code == 5
     assert "hunter2pass" not in json.dumps(result.out) + result.err
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, Answer, Recorder, by_operation, missing_paths, refused_url, unbundled
+from conftest import MANIFEST, OPERATION_IDS, OPERATIONS, REPO, Answer, Recorder, by_operation, missing_paths, refused_url, sendable, unbundled
 from jsonschema import Draft7Validator
 
 import anthropic_connector
@@ -211,7 +211,7 @@ def test_an_error_answer_raises_api_error_with_the_api_body(op: Operation, statu
             assert (result.status, result.output["body"]) == (status, body)
             return
         with pytest.raises(APIError) as caught:
-            connector.run(op.name, op.sample_input)
+            connector.run(op.name, sendable(op))
     error = caught.value
     assert (error.status, error.request_id, error.details) == (status, "req_err", body)
     assert "max_tokens: too large" in error.message and str(status) in error.message
@@ -221,14 +221,14 @@ def test_an_error_answer_raises_api_error_with_the_api_body(op: Operation, statu
 def test_no_answer_raises_transport_error(fake_key: str) -> None:
     with Connector(MANIFEST, {"api_key": fake_key, "base_url": refused_url(), "max_retries": 0}) as connector:
         with pytest.raises(TransportError) as caught:
-            connector.run("create_message", MANIFEST.operation("create_message").sample_input)
+            connector.run("create_message", sendable(MANIFEST.operation("create_message")))
     assert caught.value.exit_code == 5 and fake_key not in caught.value.message
 
 
 def test_a_body_that_is_not_json_is_an_unexpected_response(recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(Answer(200, "<html>gateway</html>", {"content-type": "text/html"}))
     with Connector(MANIFEST, connection) as connector, pytest.raises(UnexpectedResponseError, match="not JSON") as caught:
-        connector.run("create_completion", MANIFEST.operation("create_completion").sample_input)
+        connector.run("create_completion", sendable(MANIFEST.operation("create_completion")))
     assert (caught.value.type, caught.value.exit_code) == ("unexpected_response", 4)
 
 
@@ -237,7 +237,7 @@ def test_a_2xx_that_is_not_the_declared_output_is_not_a_success(op: Operation, r
     """A misconfigured base_url answering {"echo": true}: an error naming what is missing."""
     recorder.script(Answer(200, {"echo": True}))
     with Connector(MANIFEST, connection) as connector, pytest.raises(UnexpectedResponseError) as caught:
-        connector.run(op.name, op.sample_input)
+        connector.run(op.name, sendable(op))
     assert caught.value.exit_code == 4 and caught.value.status == 200
     required = op.output_schema.get("required", [])
     if required:

@@ -45,7 +45,8 @@ HOST_PROGRAM = textwrap.dedent(
     report["playground"] = {p.name: len(p.read_bytes()) for p in page.iterdir()}
 
     with Connector(connection=connection) as connector:
-        report["sync"] = connector.run("create_message", samples["create_message"]).output
+        # the seed's create_message names claude-2.1, retired: only the in-process sandbox serves it
+        report["sync"] = connector.run("create_message", {**samples["count_tokens"], "max_tokens": 256}).output
         report["test"] = connector.test_connection().output
         report["listed"] = connector.operations()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from conftest import MANIFEST, OPERATIONS, REPO, Answer, by_operation, load_json
+from conftest import MANIFEST, OPERATIONS, REPO, Answer, by_operation, load_json, sendable
 from jsonschema import Draft7Validator
 
 from anthropic_connector import Connector, ValidationError
@@ -348,7 +348,7 @@ def test_input_that_is_not_json_exits_2_and_sends_nothing(
 def test_an_input_with_a_byte_order_mark_is_read(cli: Any, recorder: Any, connection_env: dict[str, str], tmp_path: Path, where: str) -> None:
     """Some editors start UTF-8 files with a BOM; it is not part of the JSON."""
     recorder.script(Answer(200, load_json(REPO / "samples/create_message.output.json")))
-    text = "\ufeff" + (REPO / "samples/create_message.input.json").read_text(encoding="utf-8")
+    text = "\ufeff" + json.dumps(sendable(MANIFEST.operation("create_message")))
     path = tmp_path / "input.json"
     path.write_text(text, encoding="utf-8")
     args = ("run", "create_message", str(path) if where == "file" else "-")

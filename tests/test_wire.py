@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
-from conftest import MANIFEST, OPERATIONS, Answer, Recorder
+from conftest import MANIFEST, OPERATIONS, Answer, Recorder, sendable
 
 from anthropic_connector import Connector, ConnectorError
 from anthropic_connector.spec import Operation
@@ -30,13 +30,14 @@ def spelled(value: Any) -> str:
 
 def wire_inputs(op: Operation) -> list[tuple[str, dict[str, Any]]]:
     """(field, a valid input holding it) for every field the sample has or an example can add."""
-    cases = [(name, op.sample_input) for name in op.sample_input]
-    required = {k: v for k, v in op.sample_input.items() if k in op.input_schema.get("required", [])}
+    sample = sendable(op)
+    cases = [(name, sample) for name in sample]
+    required = {k: v for k, v in sample.items() if k in op.input_schema.get("required", [])}
     for name, schema in op.input_schema.get("properties", {}).items():
-        if name in op.sample_input or not schema.get("examples"):
+        if name in sample or not schema.get("examples"):
             continue
         # beside the sample's fields, or with only its required ones (some fields exclude others)
-        for base in (op.sample_input, required):
+        for base in (sample, required):
             payload = {**copy.deepcopy(base), name: schema["examples"][0]}
             if not op.validator.errors(payload):
                 cases.append((name, payload))

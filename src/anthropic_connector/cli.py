@@ -78,10 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     options.add_argument("field")
     _connection_arguments(options)
 
-    validate = sub.add_parser("validate", help="check an input file against the operation's schema")
+    validate = sub.add_parser("validate", help="check an input file against the operation's schema and rules (sends nothing)")
     validate.add_argument("operation")
     validate.add_argument("input", help="a JSON file, or - for stdin")
     validate.add_argument("--max-input-bytes", type=int, metavar="N", help="refuse a larger input (default 64 MiB, or ANTHROPIC_CONNECTOR_MAX_INPUT_BYTES)")
+    validate.add_argument("--connection", metavar="FILE", help="the connection whose API version the rules follow (default: ANTHROPIC_* env)")
+    validate.add_argument("--sandbox", action="store_true", help="check as the sandbox takes it (it serves retired models)")
 
     run = sub.add_parser("run", help="run an operation and print its output")
     run.add_argument("operation")
@@ -144,18 +146,20 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
         _print_json(asyncio.run(_options(args, manifest, op, clock)))
         return 0
     payload = {} if args.command == "test-connection" else _read_payload(args.input, getattr(args, "max_input_bytes", None))
+    from .connection import Connection
     from .inputs import check
 
+    check(op, payload)  # its schema: a bad input is reported before any configuration problem
+    connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
     if args.command == "validate":
-        check(op.validator, payload)
+        from .rules import Facts
+
+        check(op, payload, Facts.at_hand(connection, args.sandbox))
         _print_json({"valid": True})
         return 0
 
-    from .connection import Connection
     from .runtime import Connector
 
-    check(op.validator, payload)  # a bad input is reported before any configuration problem
-    connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
     from .logs import log_to_stderr
 
     stop_logging = log_to_stderr(connection) if args.verbose else None

@@ -25,6 +25,7 @@ from .operations import build
 from .output import Result
 from .spec import Manifest, Operation
 from .inputs import check, vet
+from .rules import Facts
 from .validate import describe
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Connector:
         self.connection = connection
         label = "in-process sandbox: nothing leaves this process" if sandbox else None
         self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock, label)
+        self._sandbox = sandbox
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
@@ -99,8 +101,12 @@ class Connector:
         return self.manifest.operation(name).output_schema
 
     def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
-        """Every violation of the operation's input schema (empty when valid)."""
-        return vet(payload) or self.manifest.operation(name).validator.errors(payload)
+        """Every violation of the operation's input schema, else of its rules (empty when valid)."""
+        op = self.manifest.operation(name)
+        return vet(payload) or op.validator.errors(payload) or op.checks.violations(payload, self._facts())
+
+    def _facts(self) -> Facts:
+        return Facts.at_hand(self.connection, self._sandbox)
 
     def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
         """The connection with this run's overrides, held to the connection schema's bounds."""
@@ -113,9 +119,9 @@ class Connector:
         return self.connection.with_overrides(**overrides)
 
     def _call(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
-        """Validate, then build: nothing is sent for an input that breaks its schema."""
+        """Validate, then build: nothing is sent for an input that breaks its schema or rules."""
         op = self.manifest.operation(name)
-        check(op.validator, payload)
+        check(op, payload, self._facts())
         call = build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
         return call if self._guard is None else replace(call, guard=self._guard)
 

@@ -201,7 +201,7 @@ def _alternatives(error: SchemaViolation) -> str:
     return ", or ".join(" and ".join(names) for names in branches if names)
 
 
-def _order(path: Path) -> tuple[tuple[int, Any], ...]:
+def order(path: Path) -> tuple[tuple[int, Any], ...]:
     """A sort key for a path: indices as numbers (/messages/2 before /messages/10), keys as text."""
     return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in path)
 
@@ -254,7 +254,7 @@ class Validator:
             # The two engines read a few regexes differently (Python's $ also matches before a
             # final line break): jsonschema-rs's verdict stands, in its own words, value hidden.
             seen = [(tuple(e.instance_path), f"is not valid ({type(e.kind).__name__.lower()} check)") for e in self._fast.iter_errors(instance)]
-        return [{"path": pointer(path), "message": message} for path, message in sorted(seen, key=lambda v: _order(v[0]))]
+        return [{"path": pointer(path), "message": message} for path, message in sorted(seen, key=lambda v: order(v[0]))]
 
     def check(self, instance: Any, what: str = "input") -> None:
         """Raise ValidationError naming every violation, or return when the instance is valid."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..connection import Connection
 from ..manifest import load
+from ..rules import Facts
 from ..spec import Manifest
 from . import policy as policy_module
 from .policy import DoorPolicy
@@ -36,6 +37,10 @@ class Hosting:
         manifest = load(args.manifest)
         connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)
         return cls(manifest, connection, DoorPolicy.from_args(args), args.sandbox)
+
+    def facts(self) -> Facts:
+        """What a validation checks the rules with: the server's API version, the model table at hand."""
+        return Facts.at_hand(self.connection, self.sandbox)
 
     def connector(self, connection: Connection | None = None, sandbox: bool | None = None) -> Any:
         """A Connector for ``connection`` (default: the server's), held to the policy's origins;

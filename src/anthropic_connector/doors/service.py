@@ -47,6 +47,7 @@ from starlette.types import ASGIApp
 from ..choices import collect, fallback
 from ..connection import Connection
 from ..errors import ConfigurationError, ConnectorError, ValidationError
+from ..inputs import check
 from . import http
 from .hosting import Hosting, add_arguments, serve
 from .openapi import document
@@ -182,7 +183,7 @@ class Service:
 
     async def validate(self, request: Request) -> Response:
         op = self._operation(request)
-        op.validator.check(await _payload(request))
+        check(op, await _payload(request), self.hosting.facts())
         return _answer({"valid": True})
 
     async def run(self, request: Request) -> Response:

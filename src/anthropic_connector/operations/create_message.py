@@ -14,19 +14,16 @@ from typing import Any
 from .. import structured
 from ..call import Call, Reshape
 from ..connection import Connection
+from ..conversation import unwrap
 from ..spec import Operation
 from . import invalid, request_call
 
 
-def _unwrap(value: Any) -> Any:
-    return value["string"] if isinstance(value, dict) and set(value) == {"string"} else value
-
-
 def _unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
     body = dict(payload)
-    body["messages"] = [{**m, "content": _unwrap(m["content"])} if "content" in m else m for m in payload["messages"]]
+    body["messages"] = [{**m, "content": unwrap(m["content"])} if "content" in m else m for m in payload["messages"]]
     if "system" in body:
-        body["system"] = _unwrap(body["system"])
+        body["system"] = unwrap(body["system"])
     return body
 
 
