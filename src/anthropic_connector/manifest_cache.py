@@ -1,9 +1,10 @@
 """Where a passed manifest check is remembered: the parsed connector.yaml and its stamp.
 
 Like Python's .pyc files: one small JSON file per connector.yaml content, in
-``$XDG_CACHE_HOME/anthropic-connector`` (``~/.cache`` by default). Set
-``ANTHROPIC_CONNECTOR_NO_CACHE=1`` to neither read nor write it (read-only or shared hosts);
-every load then parses and checks everything, as the first load does.
+``$XDG_CACHE_HOME/anthropic-connector`` (``~/.cache`` by default); the model table fetched from
+GET /v1/models is kept beside it (models.py). Set ``ANTHROPIC_CONNECTOR_NO_CACHE=1`` to neither
+read nor write either (read-only or shared hosts); every load then parses and checks
+everything, as the first load does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from .version import __version__
 
 
-def _directory() -> Path | None:
+def directory() -> Path | None:
+    """The cache's folder, or None when ANTHROPIC_CONNECTOR_NO_CACHE turns the cache off."""
     if os.environ.get("ANTHROPIC_CONNECTOR_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -30,9 +32,9 @@ class Remembered:
     def __init__(self, manifest_text: bytes, path: Path) -> None:
         """One entry per manifest file and content: two checkouts with the same connector.yaml
         but other schemas must not overwrite each other's entry."""
-        directory = _directory()
+        folder = directory()
         key = hashlib.sha256(__version__.encode() + b"\0" + str(path.resolve()).encode() + b"\0" + manifest_text).hexdigest()
-        self.path = None if directory is None else directory / f"manifest-{key}.json"
+        self.path = None if folder is None else folder / f"manifest-{key}.json"
         self.raw: Any = None
         self.stamp: str | None = None
         if self.path is not None:
@@ -43,13 +45,17 @@ class Remembered:
                 pass
 
     def save(self, raw: Any, stamp: str) -> None:
-        """Write atomically; a read-only home only costs the next run the same check."""
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps({"raw": raw, "stamp": stamp}), encoding="utf-8")
-            partial.replace(self.path)
-        except (OSError, TypeError, ValueError):
-            pass
+        """A read-only home only costs the next run the same check."""
+        if self.path is not None:
+            save(self.path, {"raw": raw, "stamp": stamp})
+
+
+def save(path: Path, entry: Any) -> None:
+    """Write a cache entry atomically, or not at all (a read-only home, a full disk)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(entry), encoding="utf-8")
+        partial.replace(path)
+    except (OSError, TypeError, ValueError):
+        pass

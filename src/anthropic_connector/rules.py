@@ -57,10 +57,11 @@ class Facts(NamedTuple):
 
     @classmethod
     def at_hand(cls, connection: Connection, sandbox: bool = False) -> Facts:
-        """The facts a check of an input for ``connection`` reads: its version, the shipped table."""
-        from .models import shipped
+        """For a check that sends nothing (validate): the model table cached or as shipped."""
+        from .clock import Clock
+        from .models import ModelSource
 
-        return cls(connection.anthropic_version, shipped(), sandbox)
+        return cls(connection.anthropic_version, ModelSource(connection.base_url, Clock(), can_fetch=False).table(), sandbox)
 
     def note_unknown_version(self) -> None:
         if self.version not in KNOWN_VERSIONS and log.isEnabledFor(logging.INFO):
@@ -87,7 +88,7 @@ class Rule(NamedTuple):
     message: str
     check: Callable[[dict[str, Any]], Iterator[tuple[Where, str]]] | None
     in_sandbox: str | None
-    on_model: bool  # it reads the request's model in the table (an unknown model passes)
+    on_model: bool  # it reads the request's model in the table: it skips a model the table does not know, and a fresher table could lift its refusal
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> Rule:
@@ -176,19 +177,25 @@ class Checks:
 
     def violations(self, payload: Any, facts: Facts) -> list[dict[str, str]]:
         """Every rule's violations, in path order."""
+        return self.verdict(payload, facts)[0]
+
+    def verdict(self, payload: Any, facts: Facts) -> tuple[list[dict[str, str]], bool]:
+        """Every rule's violations, in path order, and whether any rests on the model table."""
         if not self.places:
-            return []
+            return [], False
         if facts.version not in KNOWN_VERSIONS:
             facts.note_unknown_version()
         found: list[tuple[Where, str]] = []
+        on_model = False
         for kind, select in self._selects:
             for chain, params in select(payload):
                 if isinstance(params, dict):
-                    self._check(kind, path(chain), params, facts, found)
-        return [{"path": pointer(where), "message": message} for where, message in sorted(found, key=lambda v: order(v[0]))]
+                    on_model = self._check(kind, path(chain), params, facts, found) or on_model
+        return [{"path": pointer(where), "message": message} for where, message in sorted(found, key=lambda v: order(v[0]))], on_model
 
-    def _check(self, kind: str, at: Where, params: dict[str, Any], facts: Facts, found: list[tuple[Where, str]]) -> None:
-        """One request's violations into ``found``."""
+    def _check(self, kind: str, at: Where, params: dict[str, Any], facts: Facts, found: list[tuple[Where, str]]) -> bool:
+        """One request's violations into ``found``; whether any rests on the model table."""
+        on_model = False
         model = facts.models.get(params.get("model"))
         for rule in self._rules(kind, facts.version, model):
             if rule.heads and rule.heads.isdisjoint(params):
@@ -198,6 +205,8 @@ class Checks:
                     log.info("%s %s (the sandbox serves it; the API would refuse it)", pointer((*at, *where)) or "(root)", message)
                     continue
                 found.append(((*at, *where), message))
+                on_model = on_model or rule.on_model
+        return on_model
 
     @functools.cached_property
     def _marks(self) -> list[tuple[Select, Any]]:
@@ -225,8 +234,13 @@ def _subschema(schema: dict[str, Any], at: str) -> dict[str, Any]:
     return {**schema, "$ref": "#" + target}
 
 
+class ModelRuleError(ValidationError):
+    """A refusal that rests on the model table: a fresher table (models.py) may lift it."""
+
+
 def enforce(op: Operation, payload: Any, facts: Facts) -> None:
-    """Raise every rule's violations at once."""
-    found = op.checks.violations(payload, facts)
+    """Raise every rule's violations at once (a ModelRuleError when the model table is involved)."""
+    found, on_model = op.checks.verdict(payload, facts)
     if found:
-        raise ValidationError(f"the input is invalid: {describe(found)}", details=found)
+        error = ModelRuleError if on_model else ValidationError
+        raise error(f"the input is invalid: {describe(found)}", details=found)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Generator, Iter
 import httpx2
 
 from . import manifest as manifest_module
+from . import models
 from .call import Call
 from .clock import Clock
 from .connection import Connection
@@ -25,7 +26,7 @@ from .operations import build
 from .output import Result
 from .spec import Manifest, Operation
 from .inputs import check, vet
-from .rules import Facts
+from .rules import Facts, ModelRuleError
 from .validate import describe
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Connector:
         label = "in-process sandbox: nothing leaves this process" if sandbox else None
         self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock, label)
         self._sandbox = sandbox
+        self._models = models.ModelSource(connection.base_url, self._dispatcher.clock, can_fetch=not sandbox)
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
@@ -101,12 +103,13 @@ class Connector:
         return self.manifest.operation(name).output_schema
 
     def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
-        """Every violation of the operation's input schema, else of its rules (empty when valid)."""
+        """Every violation of the operation's input schema, else of its rules (empty when valid).
+        It sends nothing: the rules read the model table at hand (models.py)."""
         op = self.manifest.operation(name)
         return vet(payload) or op.validator.errors(payload) or op.checks.violations(payload, self._facts())
 
     def _facts(self) -> Facts:
-        return Facts.at_hand(self.connection, self._sandbox)
+        return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox)
 
     def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
         """The connection with this run's overrides, held to the connection schema's bounds."""
@@ -125,6 +128,19 @@ class Connector:
         call = build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
         return call if self._guard is None else replace(call, guard=self._guard)
 
+    def _confirmable(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None) -> Call | None:
+        """``_call``, or None when its refusal rests on a model table that a fetch is due to
+        confirm first (models.py says when)."""
+        try:
+            return self._call(name, payload, timeout, max_retries, output_file)
+        except ModelRuleError:
+            if not self._models.due():
+                raise
+            return None
+
+    def _refresh_models(self) -> None:
+        self._models.refresh(lambda: models.fetch(self.run))
+
     def run(
         self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None,
         output_file: str | Path | None = None, output_model: Any = None,
@@ -136,10 +152,15 @@ class Connector:
         ``output_model``: a pydantic model (or any type pydantic's TypeAdapter takes) whose JSON
         schema the reply must follow, as the SDK's ``messages.parse(output_format=...)`` sends
         it; ``Result.parsed`` is then the validated instance, and ``output["parsed_output"]``
-        the same data as JSON.
+        the same data as JSON. A refusal that rests on a model table older than a day is first
+        checked against GET /v1/models (models.py).
         """
         model = _output_model(output_model)
-        call = self._call(name, model.ask(payload) if model else payload, timeout, max_retries, output_file)
+        payload = model.ask(payload) if model else payload
+        call = self._confirmable(name, payload, timeout, max_retries, output_file)
+        if call is None:
+            self._refresh_models()
+            call = self._call(name, payload, timeout, max_retries, output_file)
         try:
             result = self._dispatcher.send(call)
         finally:
@@ -150,9 +171,15 @@ class Connector:
         self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None,
         output_file: str | Path | None = None, output_model: Any = None,
     ) -> Result:
-        """``run`` for asyncio hosts: same checks, same output, on the async client."""
+        """``run`` for asyncio hosts: same checks, same output, on the async client (a model
+        table fetch, when one is due, runs in a worker thread)."""
         model = _output_model(output_model)
-        result = await _asent(self._dispatcher, self._call(name, model.ask(payload) if model else payload, timeout, max_retries, output_file))
+        payload = model.ask(payload) if model else payload
+        call = self._confirmable(name, payload, timeout, max_retries, output_file)
+        if call is None:
+            await asyncio.to_thread(self._refresh_models)
+            call = self._call(name, payload, timeout, max_retries, output_file)
+        result = await _asent(self._dispatcher, call)
         return model.read(result) if model else result
 
     @property
