@@ -36,6 +36,7 @@ class Triggers(NamedTuple):
     keys: Mapping[str, frozenset[str] | None]
     values: frozenset[str]
     always: bool = False
+    longest: int = 0  # the longest constant: a longer string is none of them
 
     @classmethod
     def of(cls, schema: Any) -> Triggers:
@@ -51,15 +52,14 @@ class Triggers(NamedTuple):
                 values.add(max(_pinned(node), key=len))  # any one is needed: the longest is the rarest
             else:
                 always = True
-        return cls(keys, frozenset(values), always)
+        return cls(keys, frozenset(values), always, max(map(len, values), default=0))
 
     def held_by(self, instance: Any) -> bool:
         """Whether ``instance`` holds a trigger: one walk, no recursion, long strings skipped."""
         if self.always:
             return True
-        keys, values = self.keys, self.values
+        keys, values, longest = self.keys, self.values, self.longest
         names = keys.keys()
-        longest = max(map(len, values), default=0)
         stack = [instance]
         while stack:
             node = stack.pop()

@@ -96,6 +96,8 @@ def selector(at: str, when: dict[str, Any] | None = None) -> Select:
             step = _filter(anchored[depth], step)
         if depth:
             step = _step(parts[depth - 1], step)
+    if step is _keep:
+        return lambda root: [((), root)]  # the root itself, as most operations' Messages request is
 
     def select(root: Any) -> Found:
         found: Found = []
