@@ -1,13 +1,16 @@
-"""The pointers rules.json is written with, compiled once into functions that walk an input.
+"""The pointers rules.json is written with, compiled into Python functions that walk an input.
 
 An ``at`` pattern is a JSON pointer whose segments may also be ``*`` (every item, or value),
 ``-1`` (the last item) and ``:-1`` (all but the last); its ``when`` conditions are relative JSON
-pointers (``2/role``: up two, then ``role``) or absolute ones. A pattern is compiled into a chain
-of small functions, one a segment, each handing what it reaches to the next, with each condition
-checked on the node it is anchored to as soon as the walk reaches it: a third of the time of a
-loop that reads the pattern on every call, which matters on a path every request takes. What is
-reached is (chain, value); the path is a linked chain ((parent chain, key)) made into a tuple
-only when a violation needs it.
+pointers (``2/role``: up two, then ``role``) or absolute ones (``/model``), each checked on the
+node it is anchored to as soon as the walk reaches it.
+
+Why source code, generated once: every rule that applies runs on every request, and walks
+written out as nested loops in one function cost a fraction of walks that read their patterns as
+they go, or chains of closures: checking a one-message request against every rule takes 3 µs
+this way against 6.5 µs with a chain of closures a rule (in a loop; 7 µs against 15 µs of a
+whole run's CPU). Only variable names and indexes are written into the source; every value from
+a pattern is a constant the function reads from a list (``K``), so nothing in a pattern is code.
 """
 
 from __future__ import annotations
@@ -15,9 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 Where = tuple[Any, ...]  # keys and indexes from the input's root
-Found = list[tuple[Any, Any]]  # (chain, value) for each place reached
-Step = Callable[[Any, Any, Found], None]
-Select = Callable[[Any], Found]
+Select = Callable[[Any], list[tuple[Where, Any]]]
 
 
 def segments(text: str) -> tuple[str, ...]:
@@ -25,95 +26,85 @@ def segments(text: str) -> tuple[str, ...]:
     return tuple(part.replace("~1", "/").replace("~0", "~") for part in text.split("/")[1:])
 
 
-def _step(segment: str, then: Step) -> Step:
-    """One segment: a key, ``*`` every item (or value), ``-1`` the last item, ``:-1`` all but it."""
-    if segment == "*":
-
-        def step(node: Any, chain: Any, found: Found) -> None:
-            for key, value in enumerate(node) if isinstance(node, list) else node.items() if isinstance(node, dict) else ():
-                then(value, (chain, key), found)
-
-    elif segment in ("-1", ":-1"):
-        last = segment == "-1"
-
-        def step(node: Any, chain: Any, found: Found) -> None:
-            if isinstance(node, list):
-                for i in range(len(node) - 1, len(node)) if last else range(len(node) - 1):
-                    then(node[i], (chain, i), found)
-
-    else:
-        index = int(segment) if segment.isdigit() else None
-
-        def step(node: Any, chain: Any, found: Found) -> None:
-            if isinstance(node, dict):
-                if segment in node:
-                    then(node[segment], (chain, segment), found)
-            elif index is not None and isinstance(node, list) and index < len(node):
-                then(node[index], (chain, index), found)
-
-    return step
+def matcher(expected: Any) -> Callable[[Any], bool]:
+    """A ``when`` value as a test: equal to it, or ``{"in": [...]}``, or ``{"not_in": [...]}``."""
+    if isinstance(expected, dict) and "in" in expected:
+        return lambda value: value in expected["in"]
+    if isinstance(expected, dict) and "not_in" in expected:
+        return lambda value: value not in expected["not_in"]
+    return lambda value: bool(value == expected)
 
 
-def _matcher(matcher: Any) -> Callable[[Any], bool]:
-    if isinstance(matcher, dict) and "in" in matcher:
-        return lambda value: value in matcher["in"]
-    if isinstance(matcher, dict) and "not_in" in matcher:
-        return lambda value: value not in matcher["not_in"]
-    return lambda value: bool(value == matcher)
+class Source:
+    """The lines of one generated function, and the constants it reads (``K[i]``)."""
 
+    def __init__(self, signature: str, first: str = "pass") -> None:
+        self.lines = [f"def generated({signature}):", f"    {first}"]
+        self.constants: list[Any] = [dig]
 
-def _filter(tests: list[tuple[tuple[str, ...], Any]], then: Step) -> Step:
-    """Pass on only a node that meets every ``when`` condition anchored on it."""
-    checks = [(keys, _matcher(matcher)) for keys, matcher in tests]
+    def constant(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"K[{len(self.constants) - 1}]"
 
-    def step(node: Any, chain: Any, found: Found) -> None:
-        for keys, holds in checks:
-            present, value = dig(node, keys)
-            if not (present and holds(value)):
-                return
-        then(node, chain, found)
+    def _test(self, node: str, keys: tuple[str, ...], expected: Any) -> str:
+        """A ``when`` condition on ``node`` as an expression: false where its pointer finds nothing."""
+        test = self.constant(matcher(expected))
+        if not keys:
+            return f"{test}({node})"
+        if len(keys) == 1:
+            key = self.constant(keys[0])
+            return f"isinstance({node}, dict) and {key} in {node} and {test}({node}[{key}])"
+        found = f"K[0]({node}, {self.constant(keys)})"
+        return f"{found}[0] and {test}({found}[1])"
 
-    return step
+    def walk(self, at: str, when: dict[str, Any] | None, leaf: Callable[[str, str], list[str]]) -> None:
+        """The lines that reach every place ``at`` names where ``when`` holds, from ``n0``; there,
+        ``leaf(value, where)`` gives the lines to run (``value`` and ``where`` are expressions)."""
+        parts = segments(at)
+        anchored: list[list[tuple[tuple[str, ...], Any]]] = [[] for _ in range(len(parts) + 1)]
+        for ref, expected in (when or {}).items():
+            up, _, tail = ref.partition("/")
+            depth = 0 if ref.startswith("/") else len(parts) - int(up)
+            anchored[depth].append((segments("/" + tail) if tail else (), expected))
+        indent, path = "    ", []
+        for depth in range(len(parts) + 1):
+            node = f"n{depth}"
+            if depth:
+                parent, segment, key = f"n{depth - 1}", parts[depth - 1], f"k{depth}"
+                if segment == "*":
+                    picked = f"enumerate({parent}) if isinstance({parent}, list) else {parent}.items() if isinstance({parent}, dict) else ()"
+                elif segment == "-1":
+                    picked = f"((len({parent}) - 1, {parent}[-1]),) if isinstance({parent}, list) and {parent} else ()"
+                elif segment == ":-1":
+                    picked = f"enumerate({parent}[:-1]) if isinstance({parent}, list) else ()"
+                else:
+                    key = self.constant(int(segment) if segment.isdigit() else segment)
+                    fits = f"isinstance({parent}, list) and {key} < len({parent})" if segment.isdigit() else f"isinstance({parent}, dict) and {key} in {parent}"
+                    self.lines += [f"{indent}if {fits}:", f"{indent}    {node} = {parent}[{key}]"]
+                    picked = ""
+                if picked:
+                    self.lines.append(f"{indent}for {key}, {node} in ({picked}):")
+                path.append(key)
+                indent += "    "
+            for keys, expected in anchored[depth]:
+                self.lines.append(f"{indent}if {self._test(node, keys, expected)}:")
+                indent += "    "
+        where = "(" + "".join(f"{p}, " for p in path) + ")"
+        self.lines += [indent + line for line in leaf(f"n{len(parts)}", where)]
 
-
-def _keep(node: Any, chain: Any, found: Found) -> None:
-    found.append((chain, node))
+    def compiled(self) -> Callable[..., Any]:
+        namespace: dict[str, Any] = {"K": self.constants}
+        exec("\n".join(self.lines), namespace)  # noqa: S102 - written from rules.json's patterns, their values kept out of the source
+        function: Callable[..., Any] = namespace["generated"]
+        return function
 
 
 def selector(at: str, when: dict[str, Any] | None = None) -> Select:
-    """The (chain, value) pairs an ``at`` pattern reaches from a root, where ``when`` holds:
-    ``2/role`` of a place three segments deep is a condition on the node one segment deep,
-    pruning the walk as soon as it is reached; ``/model`` is one on the root."""
-    parts = segments(at)
-    anchored: list[list[tuple[tuple[str, ...], Any]]] = [[] for _ in range(len(parts) + 1)]
-    for ref, matcher in (when or {}).items():
-        up, _, tail = ref.partition("/")
-        depth = 0 if ref.startswith("/") else len(parts) - int(up)
-        anchored[depth].append((segments("/" + tail) if tail else (), matcher))
-    step: Step = _keep
-    for depth in range(len(parts), -1, -1):
-        if anchored[depth]:
-            step = _filter(anchored[depth], step)
-        if depth:
-            step = _step(parts[depth - 1], step)
-    if step is _keep:
-        return lambda root: [((), root)]  # the root itself, as most operations' Messages request is
-
-    def select(root: Any) -> Found:
-        found: Found = []
-        step(root, (), found)
-        return found
-
-    return select
-
-
-def path(chain: Any) -> Where:
-    """A reached place's path from its chain."""
-    keys = []
-    while chain:
-        chain, key = chain
-        keys.append(key)
-    return tuple(reversed(keys))
+    """The (path, value) pairs an ``at`` pattern reaches from a root, where ``when`` holds."""
+    source = Source("n0", first="found = []")
+    source.walk(at, when, lambda value, where: [f"found.append(({where}, {value}))"])
+    source.lines.append("    return found")
+    return source.compiled()
 
 
 def dig(node: Any, keys: tuple[str, ...]) -> tuple[bool, Any]:

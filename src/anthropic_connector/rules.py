@@ -1,4 +1,4 @@
-"""Checks before sending that JSON Schema cannot say, read from rules.json by a small evaluator.
+"""Checks before sending that JSON Schema cannot say, read from rules.json by a small compiler.
 
 The facts live in rules.json (which request field, across which fields or messages, under which
 API version, for which model, in which words); this module only knows how to read them:
@@ -14,6 +14,10 @@ API version, for which model, in which words); this module only knows how to rea
 Where a Messages request sits in each operation's input is data too (``params``): a batch holds
 one per request, and its violations are reported at their full path. All violations of all
 rules are gathered, then refused at once, as the schema's are.
+
+The rules that apply to a request of one kind, API version and model are written, once, into
+one Python function that looks for the places they may be broken (pointers.Source: the cost
+of the checks on every request is why); the few places it finds are then judged and worded here.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from . import conversation
 from .errors import ValidationError
-from .pointers import Select, Where, dig, path, segments, selector
+from .pointers import Select, Source, Where, dig, segments, selector
 from .validate import Validator, describe, order, pointer
 
 if TYPE_CHECKING:
@@ -76,12 +80,12 @@ def _shown(value: Any) -> str:
 
 
 class Rule(NamedTuple):
-    """One entry of rules.json, compiled."""
+    """One entry of rules.json, read."""
 
     id: str
     on: tuple[str, ...]
-    at: tuple[Select, ...]  # each pattern with its `when`
-    heads: frozenset[str]  # the request fields its patterns start from: without one, nothing to look at
+    at: tuple[str, ...]  # the patterns it looks at
+    when: dict[str, Any]
     versions: tuple[str, ...] | None
     model: str | None
     must: Any
@@ -93,7 +97,6 @@ class Rule(NamedTuple):
     @classmethod
     def of(cls, entry: dict[str, Any]) -> Rule:
         at = entry.get("at", [])
-        patterns = [at] if isinstance(at, str) else at
         must = entry.get("must")
         if isinstance(must, dict) and "below" in must:
             must = {"below": segments(must["below"])}
@@ -102,8 +105,8 @@ class Rule(NamedTuple):
         return cls(
             id=entry["id"],
             on=tuple(entry.get("on", ["messages"])),
-            at=tuple(selector(p, entry.get("when")) for p in patterns),
-            heads=frozenset(segments(p)[0] for p in patterns if segments(p)),
+            at=(at,) if isinstance(at, str) else tuple(at),
+            when=entry.get("when", {}),
             versions=tuple(entry["api_version"]) if "api_version" in entry else None,
             model=entry.get("model"),
             must=must,
@@ -120,19 +123,29 @@ class Rule(NamedTuple):
             return False
         return self.model is None or (model is not None and model.has(self.model))
 
-    def violations(self, params: dict[str, Any], facts: Facts, model: ModelFacts | None) -> list[tuple[Where, str]]:
+    def write(self, source: Source, index: int, model: ModelFacts | None) -> None:
+        """Its lines in the function that checks a request (``n0``): each place it may be broken
+        is added to ``out`` as (index, path, value), or (index, path, message) for a ``check``;
+        a test or a limit is written in, the rest is worked out on the few places found."""
         if self.check is not None:
-            return list(self.check(params))
-        found = []
-        for select in self.at:
-            for chain, value in select(params):
-                words = self._broken(params, value, model)
-                if words is not None:
-                    known = model.words() if model is not None else {}
-                    found.append((path(chain), self.message.format_map({**known, **words, "value": _shown(value), "version": facts.version})))
-        return found
+            source.lines.append(f"    for where, message in {source.constant(self.check)}(n0): out.append(({index}, where, message))")
+            return
+        must = self.must
+        if isinstance(must, dict) and "at_most" in must and getattr(model, must["at_most"], None) is None:
+            return  # a limit the table does not know holds nothing back
+        for at in self.at:
 
-    def _broken(self, params: dict[str, Any], value: Any, model: ModelFacts | None) -> dict[str, Any] | None:
+            def leaf(value: str, where: str) -> list[str]:
+                hit = f"out.append(({index}, {where}, {value}))"
+                if isinstance(must, str):
+                    return [f"if not {source.constant(conversation.TESTS[must])}({value}): {hit}"]
+                if isinstance(must, dict) and "at_most" in must:
+                    return [f"if {value} > {source.constant(getattr(model, must['at_most']))}: {hit}"]
+                return [hit]
+
+            source.walk(at, self.when, leaf)
+
+    def broken(self, params: dict[str, Any], value: Any, model: ModelFacts | None) -> dict[str, Any] | None:
         """None when ``value`` keeps the rule, else the words its message needs."""
         must = self.must
         if must is None:
@@ -148,6 +161,16 @@ class Rule(NamedTuple):
             return None if limit is None or value <= limit else {"limit": limit}
         among = [v for _, v in must["among"](params)]
         return None if value in among else {"among": ", ".join(map(_shown, among)) or "none"}
+
+    def words(self, params: dict[str, Any], value: Any, facts: Facts, model: ModelFacts | None) -> str | None:
+        """The violation's message for a place ``write`` found, or None when it keeps the rule."""
+        if self.check is not None:
+            return str(value)
+        words = self.broken(params, value, model)
+        if words is None:
+            return None
+        known = model.words() if model is not None else {}
+        return self.message.format_map({**known, **words, "value": _shown(value), "version": facts.version})
 
 
 @functools.cache
@@ -166,14 +189,19 @@ class Checks:
         self.op = op
         self.places = [(kind, at) for kind, ops in data()["params"].items() for name, at in ops.items() if name == op.name]
         self._selects = [(kind, selector(at)) for kind, at in self.places]
-        self._applying: dict[tuple[str, str, ModelFacts | None], tuple[Rule, ...]] = {}
+        self._compiled: dict[tuple[str, str, ModelFacts | None], tuple[Callable[..., None], tuple[Rule, ...]]] = {}
 
-    def _rules(self, kind: str, version: str, model: ModelFacts | None) -> tuple[Rule, ...]:
-        """The rules that apply to a request of this kind, version and model, worked out once."""
+    def _rules(self, kind: str, version: str, model: ModelFacts | None) -> tuple[Callable[..., None], tuple[Rule, ...]]:
+        """The rules that apply to a request of this kind, version and model, and the one
+        function that looks for their violations (pointers.Source), both worked out once."""
         key = (kind, version, model)
-        if key not in self._applying:
-            self._applying[key] = tuple(rule for rule in rules() if rule.applies(kind, version, model))
-        return self._applying[key]
+        if key not in self._compiled:
+            applying = tuple(rule for rule in rules() if rule.applies(kind, version, model))
+            source = Source("n0, out")
+            for index, rule in enumerate(applying):
+                rule.write(source, index, model)
+            self._compiled[key] = (source.compiled(), applying)
+        return self._compiled[key]
 
     def violations(self, payload: Any, facts: Facts) -> list[dict[str, str]]:
         """Every rule's violations, in path order."""
@@ -188,24 +216,28 @@ class Checks:
         found: list[tuple[Where, str]] = []
         on_model = False
         for kind, select in self._selects:
-            for chain, params in select(payload):
+            for at, params in select(payload):
                 if isinstance(params, dict):
-                    on_model = self._check(kind, path(chain), params, facts, found) or on_model
+                    on_model = self._check(kind, at, params, facts, found) or on_model
         return [{"path": pointer(where), "message": message} for where, message in sorted(found, key=lambda v: order(v[0]))], on_model
 
     def _check(self, kind: str, at: Where, params: dict[str, Any], facts: Facts, found: list[tuple[Where, str]]) -> bool:
         """One request's violations into ``found``; whether any rests on the model table."""
         on_model = False
         model = facts.models.get(params.get("model"))
-        for rule in self._rules(kind, facts.version, model):
-            if rule.heads and rule.heads.isdisjoint(params):
-                continue  # the common case, said cheaply
-            for where, message in rule.violations(params, facts, model):
-                if facts.sandbox and rule.in_sandbox == "note":
-                    log.info("%s %s (the sandbox serves it; the API would refuse it)", pointer((*at, *where)) or "(root)", message)
-                    continue
-                found.append(((*at, *where), message))
-                on_model = on_model or rule.on_model
+        look, applying = self._rules(kind, facts.version, model)
+        places: list[tuple[int, Where, Any]] = []
+        look(params, places)
+        for index, where, value in places:
+            rule = applying[index]
+            message = rule.words(params, value, facts, model)
+            if message is None:
+                continue
+            if facts.sandbox and rule.in_sandbox == "note":
+                log.info("%s %s (the sandbox serves it; the API would refuse it)", pointer((*at, *where)) or "(root)", message)
+                continue
+            found.append(((*at, *where), message))
+            on_model = on_model or rule.on_model
         return on_model
 
     @functools.cached_property
