@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from . import manifest_cache
-from .clock import Clock
 from .errors import ConnectorError
 
 log = logging.getLogger("anthropic_connector")
@@ -141,12 +140,14 @@ def fetch(run: Callable[..., Any]) -> list[Any]:
 class ModelSource:
     """One connection's model table: the freshest at hand, and a fetch when one is due."""
 
-    def __init__(self, base_url: str, clock: Clock, can_fetch: bool) -> None:
+    def __init__(self, base_url: str, now: Callable[[], float], can_fetch: bool) -> None:
+        """``now``: the time in seconds since the epoch (the connector's clock's, so that a test
+        moves it)."""
         folder = manifest_cache.directory()
         digest = hashlib.sha256(base_url.encode()).hexdigest()[:24]
         self._file = None if folder is None else folder / f"models-{digest}.json"
         self._base_url = base_url
-        self._clock = clock
+        self._now = now
         self._can_fetch = can_fetch
         self._table: ModelTable | None = None
         self._tried: float | None = None
@@ -159,7 +160,7 @@ class ModelSource:
         return self._table
 
     def _fresh(self, fetched_at: float | None) -> bool:
-        return fetched_at is not None and 0 <= self._clock.now() - fetched_at < EXPIRY
+        return fetched_at is not None and 0 <= self._now() - fetched_at < EXPIRY
 
     def _cached(self) -> ModelTable | None:
         try:
@@ -172,7 +173,7 @@ class ModelSource:
 
     def due(self) -> bool:
         """Whether a fetch may confirm a refusal: a key, no fresh table, no recent failure."""
-        now = self._clock.now()
+        now = self._now()
         recently = self._tried is not None and 0 <= now - self._tried < RETRY_AFTER
         return self._can_fetch and not recently and not self._fresh(self.table().fetched_at)
 
@@ -181,7 +182,7 @@ class ModelSource:
         with self._lock:
             if not self.due():
                 return  # another thread did it, or failed at it, meanwhile
-            self._tried = now = self._clock.now()
+            self._tried = now = self._now()
             try:
                 facts = listed(fetch_listing())
             except (ConnectorError, KeyError, TypeError, AttributeError) as exc:

@@ -62,10 +62,11 @@ class Facts(NamedTuple):
     @classmethod
     def at_hand(cls, connection: Connection, sandbox: bool = False) -> Facts:
         """For a check that sends nothing (validate): the model table cached or as shipped."""
-        from .clock import Clock
+        import time
+
         from .models import ModelSource
 
-        return cls(connection.anthropic_version, ModelSource(connection.base_url, Clock(), can_fetch=False).table(), sandbox)
+        return cls(connection.anthropic_version, ModelSource(connection.base_url, time.time, can_fetch=False).table(), sandbox)
 
     def note_unknown_version(self) -> None:
         if self.version not in KNOWN_VERSIONS and log.isEnabledFor(logging.INFO):

@@ -74,7 +74,7 @@ class Connector:
         label = "in-process sandbox: nothing leaves this process" if sandbox else None
         self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock, label)
         self._sandbox = sandbox
-        self._models = models.ModelSource(connection.base_url, self._dispatcher.clock, can_fetch=not sandbox)
+        self._models = models.ModelSource(connection.base_url, self._dispatcher.clock.now, can_fetch=not sandbox)
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
