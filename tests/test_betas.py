@@ -18,7 +18,7 @@ import pytest
 from conftest import MANIFEST, Answer, Recorder
 
 from anthropic_connector import Connector
-from anthropic_connector.betas import MARK, Triggers
+from anthropic_connector.betas import MARK, WARM, BetaMarks, Triggers
 
 OP = MANIFEST.operation("create_message")
 SCHEMA = OP.input_schema
@@ -129,6 +129,16 @@ def test_every_mark_is_found_and_triggers_the_precise_pass() -> None:
     for target in MARKS:
         payload, _ = marked_input(target)
         assert triggers.held_by(payload), target
+
+
+def test_the_triggers_change_the_cost_not_the_answer() -> None:
+    """Outright (the first inputs a connector sees) or behind the triggers (the rest), the same betas."""
+    cold, warm = BetaMarks(OP.validator), BetaMarks(OP.validator)
+    warm.triggers = Triggers.of(SCHEMA)
+    inputs = [marked_input(target)[0] for target in MARKS] + [BASE, {**BASE, "speed": "standard"}, {**BASE, "output_config": {"effort": "low"}}]
+    for payload in inputs:
+        assert cold.needed(payload) == warm.needed(payload), payload
+    assert len(inputs) > WARM and cold.triggers is not None  # worked out once enough inputs were evaluated
 
 
 @pytest.mark.parametrize("target", MARKS)
