@@ -16,12 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-<<<<<<< HEAD
-from conftest import MANIFEST, MODES, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli
+from conftest import MANIFEST, MODES, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli, sendable, write_json
 from conftest import outcome as shared_outcome
-=======
-from conftest import MANIFEST, REPO, SECRETS, SRC, Answer, Hostile, Recorder, run_cli, sendable, write_json
->>>>>>> bede494 (rules before sending, from data: across fields and messages, by API version and by model, each a validation_error at its path, all at once, nothing sent)
 
 from anthropic_connector.sandbox import SandboxOptions, serve
 
