@@ -191,10 +191,21 @@ def test_an_answer_that_is_not_a_message_is_an_unexpected_response(recorder: Rec
 
 
 def test_without_completion_model_the_legacy_endpoint_is_called_as_written(recorder: Recorder, connection: dict[str, Any]) -> None:
+    # A model the table does not know passes (the API decides); the sample's claude-2.1 is
+    # retired, refused before sending (test_rules.py).
+    legacy = {**SAMPLE, "model": "claude-legacy-private"}
     recorder.script(Answer(200, OP.sample_output))
     with Connector(MANIFEST, connection) as connector:
-        assert connector.run("create_completion", SAMPLE).output == OP.sample_output
-    assert recorder.requests[0].path == "/v1/complete" and recorder.requests[0].json() == SAMPLE
+        assert connector.run("create_completion", legacy).output == OP.sample_output
+    assert recorder.requests[-1].path == "/v1/complete" and recorder.requests[-1].json() == legacy
+
+
+def test_with_completion_model_the_rules_judge_the_model_sent(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """The step's own model is not what is sent: the rules judge the completion_model instead."""
+    with Connector(MANIFEST, {**connection, "completion_model": "claude-3-opus-20240229"}) as connector:
+        with pytest.raises(ValidationError, match="claude-3-opus-20240229 was retired"):
+            connector.run("create_completion", SAMPLE)
+    assert [r.path for r in recorder.requests if r.path != "/v1/models"] == []
 
 
 def test_a_refused_prompt_sends_nothing(recorder: Recorder, connection: dict[str, Any]) -> None:

@@ -52,12 +52,14 @@ KNOWN_VERSIONS = frozenset(data()["versions"])  # the API versions whose rules r
 
 
 class Facts(NamedTuple):
-    """What a check knows beyond the input: the connection's API version, the model table, and
-    whether the in-process sandbox answers (it serves retired models on purpose)."""
+    """What a check knows beyond the input: the connection's API version, the model table,
+    whether the in-process sandbox answers (it serves retired models on purpose), and the
+    connection's ``completion_model``, on which a Text Completion step is really sent."""
 
     version: str
     models: ModelTable
     sandbox: bool = False
+    completion_model: str | None = None
 
     @classmethod
     def at_hand(cls, connection: Connection, sandbox: bool = False) -> Facts:
@@ -66,7 +68,8 @@ class Facts(NamedTuple):
 
         from .models import ModelSource
 
-        return cls(connection.anthropic_version, ModelSource(connection.base_url, time.time, can_fetch=False).table(), sandbox)
+        table = ModelSource(connection.base_url, time.time, can_fetch=False).table()
+        return cls(connection.anthropic_version, table, sandbox, connection.completion_model)
 
     def note_unknown_version(self) -> None:
         if self.version not in KNOWN_VERSIONS and log.isEnabledFor(logging.INFO):
@@ -225,6 +228,8 @@ class Checks:
     def _check(self, kind: str, at: Where, params: dict[str, Any], facts: Facts, found: list[tuple[Where, str]]) -> bool:
         """One request's violations into ``found``; whether any rests on the model table."""
         on_model = False
+        if kind == "completions" and facts.completion_model:
+            params = {**params, "model": facts.completion_model}  # the model the step is sent to
         model = facts.models.get(params.get("model"))
         look, applying = self._rules(kind, facts.version, model)
         places: list[tuple[int, Where, Any]] = []

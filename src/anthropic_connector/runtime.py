@@ -109,7 +109,7 @@ class Connector:
         return vet(payload) or op.validator.errors(payload) or op.checks.violations(payload, self._facts())
 
     def _facts(self) -> Facts:
-        return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox)
+        return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox, self.connection.completion_model)
 
     def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
         """The connection with this run's overrides, held to the connection schema's bounds."""
