@@ -165,6 +165,13 @@ def swapped(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     return document
 
 
+def sent(sandbox: Any, op: Any) -> int:
+    """The requests ``op`` sent: for an operation the rules check, a refusal that rests on the
+    model table may first have fetched GET /v1/models to confirm it (models.py), which sends
+    nothing of the input."""
+    return sum(1 for r in sandbox.requests if not (op.checks.places and r.path == "/v1/models"))
+
+
 @pytest.mark.parametrize("name", list(MANIFEST.operations))
 def test_garbage_anywhere_is_refused_or_sent_never_a_traceback(name: str, sandboxed) -> None:
     """Lone surrogates, runaway nesting and NaN anywhere: refused with nothing sent. Giant numbers
@@ -179,14 +186,14 @@ def test_garbage_anywhere_is_refused_or_sent_never_a_traceback(name: str, sandbo
     def check(spot: tuple[Any, ...], garbage: tuple[bool, Any]) -> None:
         always_refused, value = garbage
         payload = swapped(op.sample_input, spot, value)
-        before = len(sandbox.requests)
+        before = sent(sandbox, op)
         try:
             connector.run(name, payload)
         except ConnectorError as exc:
             assert exc.envelope()["error"]["message"]
             assert isinstance(exc, ValidationError) or not always_refused, exc.envelope()
             if isinstance(exc, ValidationError):
-                assert len(sandbox.requests) == before  # refused: nothing sent
+                assert sent(sandbox, op) == before  # refused: nothing sent
         else:
             assert not always_refused, payload
 
