@@ -43,6 +43,9 @@ try {
     await open("create_message");
     await page.locator('input[name="target"][value="api"]').check();
     await page.locator('input[id="root_stream"]').check();
+    // the sample's model is the seed's claude-2.1, retired: the API refuses it, and so does the
+    // connector before sending (only the sandbox serves it); a person picks a current one
+    await page.locator('input[id="root_model"]').fill("claude-sonnet-5-5");
     await page.evaluate(() => {
       window.seen = [];
       new MutationObserver(() => {
