@@ -364,6 +364,7 @@ def sendable(op: Any, payload: Any = None) -> Any:
     and claude-2, which were retired and which only the sandbox serves (the connector refuses
     them elsewhere), give way to the model the connector's table names in their place."""
     from anthropic_connector.models import shipped
+    from anthropic_connector.rules import checks
 
     def current(node: Any) -> Any:
         if isinstance(node, dict):
@@ -371,7 +372,7 @@ def sendable(op: Any, payload: Any = None) -> Any:
         return [current(v) for v in node] if isinstance(node, list) else node
 
     payload = op.sample_input if payload is None else payload
-    return current(payload) if op.checks.places else payload  # a raw request is not checked
+    return current(payload) if checks(op).places else payload  # a raw request is not checked
 
 
 def load_json(path: Path) -> Any:

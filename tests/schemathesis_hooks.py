@@ -33,12 +33,12 @@ def schema_valid_inputs_are_accepted_unless_a_rule_refuses(ctx: Any, response: A
         return
     from anthropic_connector.connection import Connection
     from anthropic_connector.manifest import load
-    from anthropic_connector.rules import Facts
+    from anthropic_connector.rules import Facts, checks
 
     manifest = load()
     op = manifest.operations.get(case.operation.path.split("/")[2])
     refused = response.json()["error"]["details"] if status == 422 else None
     if op is None or op.validator.errors(case.body) or refused is None:
         raise AssertionError(f"valid data should have been accepted, got {status}: {response.text[:500]}")
-    verdict = op.checks.violations(case.body, Facts.at_hand(Connection.from_mapping({}, manifest), sandbox=True))
+    verdict = checks(op).violations(case.body, Facts.at_hand(Connection.from_mapping({}, manifest), sandbox=True))
     assert refused == verdict, f"a schema-valid input refused for other reasons than the rules: {refused} (the rules: {verdict})"

@@ -20,6 +20,7 @@ import pytest
 from conftest import MANIFEST, Answer, Recorder, by_operation, seed, sendable, wire_answer
 
 from anthropic_connector import Connector
+from anthropic_connector.rules import checks
 from anthropic_connector.spec import Operation
 
 MESSAGE = {"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-2.1", "content": [{"type": "text", "text": "Hi."}], "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 2}}
@@ -150,7 +151,7 @@ def test_user_agent_names_the_connector(op: Operation, recorder: Recorder, conne
 @by_operation()
 def test_api_version_comes_from_the_connection(op: Operation, recorder: Recorder, connection: dict[str, Any]) -> None:
     recorder.script(wire_answer(op))
-    unsampled = {k: v for k, v in sendable(op).items() if not (op.checks.places and k in ("temperature", "top_p", "top_k"))}  # 2026-10-21 has none
+    unsampled = {k: v for k, v in sendable(op).items() if not (checks(op).places and k in ("temperature", "top_p", "top_k"))}  # 2026-10-21 has none
     run(connection, op.name, unsampled, anthropic_version="2026-10-21")
     assert recorder.requests[0].headers["anthropic-version"] == "2026-10-21"
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anthropic_connector import ConnectorError, ValidationError, manifest
+from anthropic_connector.rules import checks
 from anthropic_connector.runtime import Connector
 from anthropic_connector.sandbox import SandboxOptions, transport
 
@@ -169,7 +170,7 @@ def sent(sandbox: Any, op: Any) -> int:
     """The requests ``op`` sent: for an operation the rules check, a refusal that rests on the
     model table may first have fetched GET /v1/models to confirm it (models.py), which sends
     nothing of the input."""
-    return sum(1 for r in sandbox.requests if not (op.checks.places and r.path == "/v1/models"))
+    return sum(1 for r in sandbox.requests if not (checks(op).places and r.path == "/v1/models"))
 
 
 @pytest.mark.parametrize("name", list(MANIFEST.operations))

@@ -27,12 +27,13 @@ from test_sdk_wire import seen
 
 from anthropic_connector import Connector
 from anthropic_connector.models import shipped
-from anthropic_connector.rules import Facts
+from anthropic_connector.rules import Facts, checks
 
 VERSIONS = ["2023-06-01", "2026-10-21"]
 SAMPLING = ("temperature", "top_p", "top_k")
 OP = MANIFEST.operation("create_message")
 CHECK = OP.validator.errors
+CHECKS = checks(OP)
 BASE: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "Hello, Claude"}]}
 # Blocks the model writes go in an assistant turn (followed by the user's), the others in the user's.
 SPOKEN_BY_ASSISTANT = {"thinking", "redacted_thinking", "tool_use", "server_tool_use", "mcp_tool_use", "compaction", "fallback", "container_upload", "mcp_tool_listing"}
@@ -122,7 +123,7 @@ FACTS = {version: Facts(version, shipped()) for version in VERSIONS}
 # A case the connector refuses under a version (sampling, or a user's text block with citations,
 # under 2026-10-21: test_rules.py) is compared under the other only.
 PARAMS = [pytest.param(version, payload, id=f"{version} {name}") for name, payload in CASES.items() for version in VERSIONS
-          if not OP.checks.violations(payload, FACTS[version])]
+          if not CHECKS.violations(payload, FACTS[version])]
 
 
 def test_the_suite_covers_every_block_and_tool_and_at_least_40_cases() -> None:
@@ -193,7 +194,7 @@ def both(recorder: Recorder, fake_key: str, version: str, sdk: Callable[[anthrop
 def test_the_request_equals_the_sdks(version: str, payload: dict[str, Any], recorder: Recorder, fake_key: str) -> None:
     assert CHECK(payload) == []
     # The connector adds the betas the fields need (betas.py); told them, the SDK sends the same.
-    needed = OP.checks.betas(payload)
+    needed = CHECKS.betas(payload)
     told = {**payload, "betas": list(dict.fromkeys([*payload.get("betas", []), *needed]))} if needed else payload
     expected, ours, _, _ = both(recorder, fake_key, version, lambda client: sdk_call(client, told), lambda c: c.run("create_message", payload))
     assert ours == expected

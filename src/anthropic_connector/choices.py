@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, Generator
 
 from .errors import ConnectorError
-from .spec import Operation, OptionSource
+from .forms import OptionSource
+from .spec import Operation
 
 Pager = Generator[dict[str, Any], Any, list[dict[str, Any]]]
 MAX_PAGES = 20  # 20,000 choices at 1,000 a page: far past any model list, and a bound on a cursor loop

@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace, clock: Clock | None) -> int:
         return 0
     payload = {} if args.command == "test-connection" else _read_payload(args.input, getattr(args, "max_input_bytes", None))
     from .connection import Connection
-    from .inputs import check
+    from .rules import check
 
     check(op, payload)  # its schema: a bad input is reported before any configuration problem
     connection = Connection.from_file(args.connection, manifest) if args.connection else Connection.from_env(manifest)

@@ -1,4 +1,4 @@
-"""The manifest's form hints (spec.FormHints) as react-jsonschema-form's uiSchema.
+"""The manifest's form hints (FormHints) and field choices (OptionSource), and the hints as react-jsonschema-form's uiSchema.
 
 The schema says what a valid input is; how a person fills it in (which fields come first,
 which hide under "Advanced", a text area for a prompt, a password field for a secret, a
@@ -17,9 +17,36 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .spec import FormHints, OptionSource
+@dataclass(frozen=True)
+class FormHints:
+    """How a form generator should lay an input out, beyond what its schema says (manifest
+    ``form``): declared once, exported as an RJSF uiSchema by ``ui_schema`` below.
+
+    ``fields`` and ``definitions`` map a path (``messages/items/content``, or a definition's
+    name then a path inside it: ``textBlock/text``) to a hint: widget, placeholder, help, rows.
+    """
+
+    order: tuple[str, ...] = ()  # the fields shown first, in this order; the rest follow as the schema lists them
+    advanced: tuple[str, ...] = ()  # shown collapsed, under "Advanced"
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OptionSource:
+    """Where a field's choices come from (manifest ``options``): another operation's answer,
+    listed when a form opens, or ``fallback`` when the API cannot be asked."""
+
+    operation: str  # run with ``input``; its output's ``data`` is the list (every page)
+    input: Mapping[str, Any]
+    value: str  # the key of an item that is the field's value
+    label: str  # the key of an item a person reads
+    fallback: tuple[Mapping[str, str], ...]  # [{"value", "label"}]
+
+
 
 _UI_KEYS = {"widget": "ui:widget", "placeholder": "ui:placeholder", "help": "ui:help", "title": "ui:title"}
 _OPTIONS = ("rows",)  # hints that are widget options

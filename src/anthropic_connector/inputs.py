@@ -15,15 +15,10 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import ConnectorError, ValidationError
-from .rules import enforce
 from .validate import describe, pointer
-
-if TYPE_CHECKING:
-    from .rules import Facts
-    from .spec import Operation
 
 MAX_DEPTH = 256  # far beyond any real request; Python's own parser gives out near 1,000
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -170,17 +165,3 @@ def vet(value: Any) -> list[dict[str, str]]:
         elif isinstance(node, list):
             stack.extend((item, (*path, i)) for i, item in enumerate(node))
     return sorted(problems, key=lambda p: p["path"])
-
-
-def check(op: Operation, payload: Any, facts: Facts | None = None) -> None:
-    """Raise the ValidationError for an input that cannot be sent: first what no request can
-    carry (too deep, lone surrogates, NaN, a key twice), then its schema's every violation, then,
-    given the facts (API version, model table), every rule's that the schema cannot say
-    (rules.py). Each stage reports all it finds at once; a later one runs on an input the earlier
-    ones passed."""
-    problems = vet(payload)
-    if problems:
-        raise ValidationError(f"the input is invalid: {describe(problems)}", details=problems)
-    op.validator.check(payload)
-    if facts is not None:
-        enforce(op, payload, facts)

@@ -22,7 +22,8 @@ from .errors import ConfigurationError
 from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .manifest_cache import Remembered
 from .schema_files import SchemaFiles
-from .spec import Annotations, AuthScheme, FileSpec, FormHints, Manifest, Operation, OptionSource, RequestSpec
+from .forms import FormHints, OptionSource
+from .spec import Annotations, AuthScheme, FileSpec, Manifest, Operation, RequestSpec
 from .validate import Validator, describe
 
 _BODY_BY_METHOD = {"POST": "json", "PUT": "json", "PATCH": "json"}  # GET and DELETE: none

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from . import conversation
 from .errors import ValidationError
+from .inputs import vet
 from .pointers import Select, Source, Where, dig, segments, selector
 from .validate import Validator, describe, order, pointer
 
@@ -276,9 +277,26 @@ class ModelRuleError(ValidationError):
     """A refusal that rests on the model table: a fresher table (models.py) may lift it."""
 
 
-def enforce(op: Operation, payload: Any, facts: Facts) -> None:
-    """Raise every rule's violations at once (a ModelRuleError when the model table is involved)."""
-    found, on_model = op.checks.verdict(payload, facts)
-    if found:
-        error = ModelRuleError if on_model else ValidationError
-        raise error(f"the input is invalid: {describe(found)}", details=found)
+def checks(op: Operation) -> Checks:
+    """``op``'s Checks, worked out once per operation (kept in its memo)."""
+    found: Checks | None = op.memo.get("checks")
+    if found is None:
+        found = op.memo["checks"] = Checks(op)
+    return found
+
+
+def check(op: Operation, payload: Any, facts: Facts | None = None) -> None:
+    """Raise the ValidationError for an input that cannot be sent: first what no request can
+    carry (too deep, lone surrogates, NaN, a key twice: inputs.vet), then its schema's every
+    violation, then, given the facts (API version, model table), every rule's that the schema
+    cannot say. Each stage reports all it finds at once; a later one runs on an input the
+    earlier ones passed."""
+    problems = vet(payload)
+    if problems:
+        raise ValidationError(f"the input is invalid: {describe(problems)}", details=problems)
+    op.validator.check(payload)
+    if facts is not None:
+        found, on_model = checks(op).verdict(payload, facts)
+        if found:
+            error = ModelRuleError if on_model else ValidationError
+            raise error(f"the input is invalid: {describe(found)}", details=found)

@@ -25,8 +25,8 @@ from .errors import ConfigurationError, ValidationError
 from .operations import build
 from .output import Result
 from .spec import Manifest, Operation
-from .inputs import check, vet
-from .rules import Facts, ModelRuleError
+from .inputs import vet
+from .rules import Facts, ModelRuleError, check, checks
 from .validate import describe
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class Connector:
         """Every violation of the operation's input schema, else of its rules (empty when valid).
         It sends nothing: the rules read the model table at hand (models.py)."""
         op = self.manifest.operation(name)
-        return vet(payload) or op.validator.errors(payload) or op.checks.violations(payload, self._facts())
+        return vet(payload) or op.validator.errors(payload) or checks(op).violations(payload, self._facts())
 
     def _facts(self) -> Facts:
         return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox, self.connection.completion_model)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from .errors import ConfigurationError
+from .forms import FormHints, OptionSource, ui_schema
 
 if TYPE_CHECKING:
-    from .rules import Checks
     from .validate import Validator
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -94,33 +94,6 @@ class AuthScheme:
 
 
 @dataclass(frozen=True)
-class FormHints:
-    """How a form generator should lay an input out, beyond what its schema says (manifest
-    ``form``): declared once, exported as an RJSF uiSchema by forms.py.
-
-    ``fields`` and ``definitions`` map a path (``messages/items/content``, or a definition's
-    name then a path inside it: ``textBlock/text``) to a hint: widget, placeholder, help, rows.
-    """
-
-    order: tuple[str, ...] = ()  # the fields shown first, in this order; the rest follow as the schema lists them
-    advanced: tuple[str, ...] = ()  # shown collapsed, under "Advanced"
-    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class OptionSource:
-    """Where a field's choices come from (manifest ``options``): another operation's answer,
-    listed when a form opens, or ``fallback`` when the API cannot be asked."""
-
-    operation: str  # run with ``input``; its output's ``data`` is the list (every page)
-    input: Mapping[str, Any]
-    value: str  # the key of an item that is the field's value
-    label: str  # the key of an item a person reads
-    fallback: tuple[Mapping[str, str], ...]  # [{"value", "label"}]
-
-
-@dataclass(frozen=True)
 class Operation:
     """One operation as the manifest declares it.
 
@@ -142,6 +115,7 @@ class Operation:
     handler: str | None = None
     form: FormHints = field(default_factory=FormHints, compare=False)
     options: Mapping[str, OptionSource] = field(default_factory=dict, compare=False)  # input field -> its choices
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what a later step works out once per operation (rules.checks)
 
     @functools.cached_property
     def input_schema(self) -> dict[str, Any]:
@@ -193,13 +167,6 @@ class Operation:
         schema = self.output_schema
         return Validator({**schema.get("items", {}), "definitions": schema.get("definitions", {})})
 
-    @functools.cached_property
-    def checks(self) -> Checks:
-        """What its input is checked for beyond the schema, and the betas it needs (rules.py)."""
-        from .rules import Checks
-
-        return Checks(self)
-
     @property
     def stream(self) -> str | None:
         return self.request.stream if self.request else None
@@ -207,8 +174,6 @@ class Operation:
     @functools.cached_property
     def ui_schema(self) -> dict[str, Any]:
         """The form hints as react-jsonschema-form's uiSchema (forms.py)."""
-        from .forms import ui_schema
-
         return ui_schema(self.form, self.input_schema, self.options)
 
     def summary(self) -> dict[str, Any]:
@@ -253,8 +218,6 @@ class Manifest:
     @functools.cached_property
     def connection_ui_schema(self) -> dict[str, Any]:
         """The connection dialog's uiSchema: its secrets as password fields."""
-        from .forms import ui_schema
-
         return ui_schema(self.connection_form, self.connection_schema, {})
 
     def describe(self) -> dict[str, Any]:

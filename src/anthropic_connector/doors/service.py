@@ -47,7 +47,7 @@ from starlette.types import ASGIApp
 from ..choices import collect, fallback
 from ..connection import Connection
 from ..errors import ConfigurationError, ConnectorError, ValidationError
-from ..inputs import check
+from ..rules import check
 from . import http
 from .hosting import Hosting, add_arguments, serve
 from .openapi import document

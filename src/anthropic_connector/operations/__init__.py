@@ -22,6 +22,7 @@ import httpx2
 from ..call import Call
 from ..connection import Connection
 from ..errors import ValidationError
+from ..rules import checks
 from ..spec import PLACEHOLDER, FileSpec, Operation, RequestSpec
 from ..version import __version__
 
@@ -106,7 +107,7 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     params = _query(spec, values)
     if params:
         url = url.copy_merge_params(params)
-    headers = _headers(spec, values, connection, op.checks.betas(payload))
+    headers = _headers(spec, values, connection, checks(op).betas(payload))
     stream = bool(spec.stream) and bool(values.get("stream") or _needs_streaming(values))
     if stream:
         values["stream"] = True
