@@ -18,7 +18,7 @@ TARGETS = {
     "async64": 3.0,  # connector async requests/s at c=64 / SDK's, at least
     "overhead": 50.0,  # µs CPU per request above the connector's own transport, at most
     "stream": 20.0,  # µs CPU per SSE event at c=64, at most
-    "rss256": 50.0,  # MB peak RSS at c=256, at most
+    "rss256": 0.5,  # peak RSS at c=256 over the SDK's (async, default) in the same run, at most
     "flat": 10.0,  # MB peak RSS of a large data-plane run above the same command's small run, at most
 }
 DATAPLANE = {  # row → what it runs (bench/dataplane.py), and the unit of its size
@@ -145,9 +145,12 @@ def verdicts(data: dict[str, Any]) -> list[dict[str, Any]]:
         row = _find(rows, client, 64, stream=True)
         add(f"streaming CPU per SSE event, c=64 ({LABELS[client]})", row and row["cpu_us_per_event"], TARGETS["stream"], False, " µs/event",
             f"process CPU / ({data['events_per_stream']} events × requests)")
+    sdk256 = _find(rows, "sdk-async", 256)
     for client in ("connector-async",):
         row = _find(rows, client, 256)
-        add(f"peak RSS at c=256 ({LABELS[client]})", row and row["maxrss_mb"], TARGETS["rss256"], False, " MB", "ru_maxrss of the row's process")
+        shown = f" ({row['maxrss_mb']:.1f} MB) vs SDK ({sdk256['maxrss_mb']:.1f} MB)" if row and sdk256 else ""
+        add(f"peak RSS at c=256, {LABELS[client]}{shown}", row and sdk256 and row["maxrss_mb"] / sdk256["maxrss_mb"], TARGETS["rss256"], False, "×",
+            "ru_maxrss of each row's process, same run")
     what = {"results-cli": "batch results to a file", "upload": "upload_file", "download": "download_file to a file"}
     for name, label in what.items():
         small, large = _dataplane_pair(data, name)
@@ -249,6 +252,22 @@ def _dataplane_summary(data: dict[str, Any]) -> list[str]:
     return ["", "Data plane (bench/dataplane.py; each a fresh process, start-up included): " + "; ".join(parts) + "."]
 
 
+def _service_lines(service: dict[str, Any] | None) -> list[str]:
+    """The HTTP service (serve, sandbox off, the fake upstream behind it) against the library."""
+    if not service:
+        return []
+    if "error" in service:
+        return ["", "## HTTP service", "", f"bench/service.py failed: {service['error']}"]
+    lines = ["", f"## HTTP service (bench/service.py: create_message, c={service['concurrency']}, {service['seconds']:g} s each)", "",
+             "| row | requests | errors | requests/s | p50 ms | p99 ms | service RSS MB, start → end |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in service["rows"]:
+        rss = f"{row['rss_mb_start']:.1f} → {row['rss_mb_end']:.1f}" if "rss_mb_start" in row else "—"
+        lines.append(f"| {row['client']} | {row['requests']:,} | {row['errors']} | {row['rps']:,} | {row['p50_ms']} | {row['p99_ms']} | {rss} |")
+    lines += ["", f"The service serves {service['service_vs_library']:.2f}× the library's requests/s: each request also crosses HTTP, "
+              "JSON and the web framework, in one more process on the same 2 cores."]
+    return lines
+
+
 def _memory_line(data: dict[str, Any]) -> list[str]:
     """What the peak RSS target's figure is made of, from the row's own /proc/self/smaps."""
     row = _find(data["rows"], "connector-async", 256)
@@ -273,7 +292,7 @@ def _verdict_lines(data: dict[str, Any]) -> list[str]:
     lines = ["| target | measured | goal | met |", "| --- | ---: | ---: | :---: |"]
     for v in verdicts(data):
         goal = f"{'≥' if v['at_least'] else '≤'} {v['target']:g}{v['unit']}"
-        value = "—" if v["value"] is None else f"{v['value']:.1f}{v['unit']}"
+        value = "—" if v["value"] is None else f"{v['value']:.2f}{v['unit']}" if v["unit"] == "×" and v["value"] < 1 else f"{v['value']:.1f}{v['unit']}"
         met = {True: "met", False: "**not met**", None: "not measured"}[v["met"]] + (f" ({v['note']})" if v.get("note") else "")
         lines.append(f"| {v['name']} | {value} | {goal} | {met} |")
     return lines
@@ -361,6 +380,7 @@ def markdown(data: dict[str, Any]) -> str:
                 lines.append(f"| {mode} | {o['raw_us']:.0f} | {o['connector_us']:.0f} | {o['overhead_us']:.0f} |")
         lines += ["", "Where it goes: bench/results/profile.txt (cProfile of `Connector.run`)."]
     lines += _dataplane_lines(data)
+    lines += _service_lines(data.get("service"))
     if "bulk" in data:
         from bulk import markdown as bulk_markdown
 
