@@ -206,6 +206,34 @@ def order(path: Path) -> tuple[tuple[int, Any], ...]:
     return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in path)
 
 
+# Keywords that only annotate: jsonschema-rs keeps every one it is given (create_message's
+# compiled input schema held 2 MB of them), and the fast validator needs none of them. The
+# x-* marks stay: they are the annotations ``Validator.annotations`` is asked for (betas.py).
+_NOTES = frozenset({"title", "description", "examples", "$comment", "default", "readOnly", "writeOnly"})
+# Keywords whose value is a map of names (not keywords) to subschemas.
+_NAMED = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependencies"})
+
+
+def lean(schema: Any) -> Any:
+    """``schema`` without its annotating keywords, for the fast validator: values held as data
+    (const, enum, x-* marks) and the names of properties are left exactly as they are."""
+    if isinstance(schema, list):
+        return [lean(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NOTES:
+            continue
+        if key in ("const", "enum") or key.startswith("x-"):
+            kept[key] = value
+        elif key in _NAMED and isinstance(value, dict):
+            kept[key] = {name: lean(sub) for name, sub in value.items()}
+        else:
+            kept[key] = lean(value)
+    return kept
+
+
 class Validator:
     """A compiled schema: ``errors()`` lists violations, ``check()`` raises them all at once."""
 
@@ -229,7 +257,7 @@ class Validator:
 
     def _compiled(self) -> Any:
         if self._fast is None:
-            self._fast = jsonschema_rs.Draft7Validator(self.schema)
+            self._fast = jsonschema_rs.Draft7Validator(lean(self.schema))
         return self._fast
 
     def annotations(self, instance: Any, keyword: str) -> list[Any]:
