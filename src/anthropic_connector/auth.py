@@ -56,8 +56,10 @@ class ConnectionAuth(httpx2.Auth):
 
     def prepare(self, request: httpx2.Request, redirected: bool = False) -> httpx2.Request:
         if origin(request.url) == self._origin:
+            present = request.headers.keys()  # once: each Headers lookup or setdefault scans them all
             for name, value in self._headers.items():
-                request.headers.setdefault(name, value)
+                if name not in present:
+                    request.headers[name] = value
         elif redirected:
             for name in _CONNECTION_HEADERS:
                 request.headers.pop(name, None)

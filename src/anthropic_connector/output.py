@@ -114,6 +114,11 @@ class _Inflater:
             raise errors.UnexpectedResponseError(f"the answer is encoded as {encoding!r}, which the connector does not read", request_id=rid)
         self._rid = rid
 
+    @property
+    def identity(self) -> bool:
+        """No encoding to undo: each piece is the chunk as it came."""
+        return self._inflate is None
+
     def pieces(self, data: bytes) -> Iterator[bytes]:
         if self._inflate is None:
             yield data
@@ -160,6 +165,7 @@ class Reader:
         # A body a transport handed over already read is already decoded too.
         encoding = "" if response.is_stream_consumed else headers.get("content-encoding", "")
         self._inflater = _Inflater(encoding, self.rid)
+        self._plain = self._inflater.identity and self._stream is None and not self.lines and self._sink is None
 
     def _take(self, size: int) -> None:
         self.left -= size
@@ -167,7 +173,13 @@ class Reader:
             raise errors.ResponseTooLargeError("the response body is larger than max_response_bytes; it was not read", request_id=self.rid)
 
     def take(self, chunk: bytes) -> None:
-        """``feed`` for a caller that hands nothing on as it arrives."""
+        """``feed`` for a caller that hands nothing on as it arrives; a plain body (no encoding,
+        no events, lines or file) is kept at once, without feed's generators."""
+        if self._plain:
+            self._size += len(chunk)
+            self._take(len(chunk))
+            self._body += chunk
+            return
         for _ in self.feed(chunk):
             pass
 
