@@ -9,19 +9,20 @@ faster pool) and nothing else changes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterable
 
 import httpx2
 
 from . import deadline, errors, output, proxies, send_loop
-from asyncio import timeout as _within  # Python 3.11+, as httpx2 itself needs
 
 from .auth import ConnectionAuth
 from .call import Call
 from .clock import Clock
 from .connection import Connection
+
+if TYPE_CHECKING:
+    import asyncio  # imported where an event loop runs: a one-shot sync run is spared its 6 ms
 
 log = logging.getLogger("anthropic_connector")
 
@@ -99,7 +100,9 @@ def _refuse_clear_proxy(connection: Connection) -> None:
 async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
     """gate.acquire() with a deadline that a cancellation cannot slip past (asyncio.wait_for
     could return a won acquire to a task that was cancelled meanwhile)."""
-    async with _within(seconds):
+    import asyncio
+
+    async with asyncio.timeout(seconds):
         await gate.acquire()
 
 
@@ -241,6 +244,8 @@ class Dispatcher:
         generator costs 2 µs on every run.)"""
         if self._max_in_flight is None:
             return None
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._turns is None or self._turns[0] is not loop:
             self._turns = (loop, asyncio.Semaphore(self._max_in_flight))
@@ -248,7 +253,7 @@ class Dispatcher:
         if gate.locked():
             try:
                 await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
-            except asyncio.TimeoutError:
+            except TimeoutError:  # asyncio's, since Python 3.11
                 raise errors.APITimeoutError(
                     f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
                 ) from None
@@ -268,15 +273,17 @@ class Dispatcher:
 
     async def _aattempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
+        import asyncio
+
         try:
-            async with _within(call.deadline) as scope:
+            async with asyncio.timeout(call.deadline) as scope:
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect):
                     return opened
                 if opened[1].sse:
                     scope.reschedule(None)
                 return await self._acomplete(*opened)
-        except asyncio.TimeoutError:
+        except TimeoutError:  # asyncio's, since Python 3.11
             raise errors.APITimeoutError(f"{_where(step.request)} took longer than the deadline ({call.deadline:g} s)") from None
 
     async def aevents(self, call: Call) -> AsyncGenerator[dict[str, Any], None]:
@@ -323,12 +330,14 @@ class Dispatcher:
             await response.aclose()
 
     async def _astarted(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
+        import asyncio
+
         try:
-            async with _within(call.deadline):
+            async with asyncio.timeout(call.deadline):
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect) or opened[1].sse:
                     return opened
                 await self._acomplete(*opened)  # a non-2xx answer raises its APIError here
-        except asyncio.TimeoutError:
+        except TimeoutError:  # asyncio's, since Python 3.11
             raise errors.APITimeoutError(f"{_where(step.request)} took longer than the deadline ({call.deadline:g} s)") from None
         raise errors.UnexpectedResponseError("the API answered without an event stream", status=opened[1].status, request_id=opened[1].rid)

@@ -7,7 +7,6 @@ sandbox) is there.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -177,6 +176,8 @@ class Connector:
         payload = model.ask(payload) if model else payload
         call = self._confirmable(name, payload, timeout, max_retries, output_file)
         if call is None:
+            import asyncio  # here, not at the top: a sync run never needs it
+
             await asyncio.to_thread(self._refresh_models)
             call = self._call(name, payload, timeout, max_retries, output_file)
         result = await _asent(self._dispatcher, call)
@@ -216,6 +217,8 @@ class Connector:
             finally:
                 await own.aclose()
 
+        import asyncio
+
         return asyncio.run(main())
 
     async def arun_many(self, name: str, inputs: str | Path, output: str | Path, *, via_batches: bool = False, batch_limits: Limits | None = None, **options: Any) -> dict[str, Any]:
@@ -224,6 +227,8 @@ class Connector:
         from .bulk import many
 
         if via_batches:
+            import asyncio
+
             return await asyncio.to_thread(self.run_many, name, inputs, output, via_batches=True, batch_limits=batch_limits, **options)
         return await many.arun_many(self, name, inputs, output, many.Options(**options))
 
