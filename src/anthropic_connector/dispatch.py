@@ -131,7 +131,8 @@ class Dispatcher:
         self._client: httpx2.Client | None = None
         self._aclient: httpx2.AsyncClient | None = None
         self._max_in_flight = max_in_flight
-        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        # the event loop it was last used on, with its turns (None: no cap) and attempt deadlines
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore | None, deadline.Deadlines] | None = None
 
     def sibling(self) -> Dispatcher:
         """A dispatcher on the same connection, transports, turns and clock, with HTTP clients of
@@ -237,19 +238,24 @@ class Dispatcher:
 
     # -- async --------------------------------------------------------------------------------
 
+    def _here(self) -> tuple[asyncio.Semaphore | None, deadline.Deadlines]:
+        """This event loop's turns (None: no cap) and attempt deadlines, made on first use."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            gate = None if self._max_in_flight is None else asyncio.Semaphore(self._max_in_flight)
+            self._turns = (loop, gate, deadline.Deadlines(loop))
+        return self._turns[1], self._turns[2]
+
     async def _turn(self, call: Call) -> asyncio.Semaphore | None:
         """A place among max_in_flight requests (asyncio.Semaphore is fair: first come, first
         served), waited for no longer than the call's pool timeout: the gate to release once
         done, None when there is no cap. (Not a context manager: asynccontextmanager's
         generator costs 2 µs on every run.)"""
-        if self._max_in_flight is None:
+        gate = self._here()[0]
+        if gate is None:
             return None
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        if self._turns is None or self._turns[0] is not loop:
-            self._turns = (loop, asyncio.Semaphore(self._max_in_flight))
-        gate = self._turns[1]
         if gate.locked():
             try:
                 await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
@@ -273,15 +279,13 @@ class Dispatcher:
 
     async def _aattempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
-        import asyncio
-
         try:
-            async with asyncio.timeout(call.deadline) as scope:
+            async with self._here()[1].within(call.deadline) as scope:
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect):
                     return opened
                 if opened[1].sse:
-                    scope.reschedule(None)
+                    scope.lift()
                 return await self._acomplete(*opened)
         except TimeoutError:  # asyncio's, since Python 3.11
             raise errors.APITimeoutError(f"{_where(step.request)} took longer than the deadline ({call.deadline:g} s)") from None
@@ -330,10 +334,8 @@ class Dispatcher:
             await response.aclose()
 
     async def _astarted(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
-        import asyncio
-
         try:
-            async with asyncio.timeout(call.deadline):
+            async with self._here()[1].within(call.deadline):
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect) or opened[1].sse:
                     return opened
