@@ -61,11 +61,19 @@ def _turns(messages: list[Any]) -> list[tuple[str, list[int]]]:
     return turns
 
 
+def _any_blocks(messages: list[Any]) -> bool:
+    """Whether a message holds blocks (a loop, not any() of a generator: this runs on every request)."""
+    for m in messages:
+        if isinstance(m, dict) and isinstance(m.get("content"), list):
+            return True
+    return False
+
+
 def tool_results_answer_tool_uses(params: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     """Every tool_use of an assistant turn answered by a tool_result in the next turn, a user's;
     every tool_result answering a tool_use of the turn before it."""
     messages = params.get("messages")
-    if not isinstance(messages, list) or not any(isinstance(m, dict) and isinstance(m.get("content"), list) for m in messages):
+    if not isinstance(messages, list) or not _any_blocks(messages):
         return
     turns = _turns(messages)
     for t, (role, indexes) in enumerate(turns):

@@ -26,15 +26,6 @@ def segments(text: str) -> tuple[str, ...]:
     return tuple(part.replace("~1", "/").replace("~0", "~") for part in text.split("/")[1:])
 
 
-def matcher(expected: Any) -> Callable[[Any], bool]:
-    """A ``when`` value as a test: equal to it, or ``{"in": [...]}``, or ``{"not_in": [...]}``."""
-    if isinstance(expected, dict) and "in" in expected:
-        return lambda value: value in expected["in"]
-    if isinstance(expected, dict) and "not_in" in expected:
-        return lambda value: value not in expected["not_in"]
-    return lambda value: bool(value == expected)
-
-
 class Source:
     """The lines of one generated function, and the constants it reads (``K[i]``)."""
 
@@ -46,16 +37,25 @@ class Source:
         self.constants.append(value)
         return f"K[{len(self.constants) - 1}]"
 
+    def _matches(self, value: str, expected: Any) -> str:
+        """A ``when`` value as a test of the expression ``value``: equal to it, or
+        ``{"in": [...]}``, or ``{"not_in": [...]}``; written out, not a call (it runs for every
+        message of every request), with the values read from K."""
+        if isinstance(expected, dict) and "in" in expected:
+            return f"({value} in {self.constant(expected['in'])})"
+        if isinstance(expected, dict) and "not_in" in expected:
+            return f"({value} not in {self.constant(expected['not_in'])})"
+        return f"({value} == {self.constant(expected)})"
+
     def _test(self, node: str, keys: tuple[str, ...], expected: Any) -> str:
         """A ``when`` condition on ``node`` as an expression: false where its pointer finds nothing."""
-        test = self.constant(matcher(expected))
         if not keys:
-            return f"{test}({node})"
+            return self._matches(node, expected)
         if len(keys) == 1:
             key = self.constant(keys[0])
-            return f"isinstance({node}, dict) and {key} in {node} and {test}({node}[{key}])"
+            return f"isinstance({node}, dict) and {key} in {node} and {self._matches(f'{node}[{key}]', expected)}"
         found = f"K[0]({node}, {self.constant(keys)})"
-        return f"{found}[0] and {test}({found}[1])"
+        return f"{found}[0] and {self._matches(f'{found}[1]', expected)}"
 
     def walk(self, at: str, when: dict[str, Any] | None, leaf: Callable[[str, str], list[str]]) -> None:
         """The lines that reach every place ``at`` names where ``when`` holds, from ``n0``; there,
