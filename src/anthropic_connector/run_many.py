@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, Callable
 
-from .bulk.inputs import MAX_LINE_BYTES
+from .bulk import MAX_LINE_BYTES
 
 if TYPE_CHECKING:
     from .clock import Clock

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import ValidationError
-
-MAX_LINE_BYTES = 32 * 1024 * 1024
-"""The Messages API answers 413 above 32 MB: no valid input line is longer."""
+from . import MAX_LINE_BYTES
 
 CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _SKIP_CHUNK = 1 << 20
