@@ -285,18 +285,22 @@ def checks(op: Operation) -> Checks:
     return found
 
 
+def problems(op: Operation, payload: Any, facts: Facts | None = None) -> tuple[list[dict[str, str]], bool]:
+    """Every reason an input cannot be sent, and whether they rest on the model table: first
+    what no request can carry (too deep, lone surrogates, NaN, a key twice: inputs.vet), then
+    its schema's every violation, then, given the facts (API version, model table), every
+    rule's that the schema cannot say. Each stage reports all it finds at once; a later one
+    runs on an input the earlier ones passed."""
+    found = vet(payload) or op.validator.errors(payload)
+    if found or facts is None:
+        return found, False
+    return checks(op).verdict(payload, facts)
+
+
 def check(op: Operation, payload: Any, facts: Facts | None = None) -> None:
-    """Raise the ValidationError for an input that cannot be sent: first what no request can
-    carry (too deep, lone surrogates, NaN, a key twice: inputs.vet), then its schema's every
-    violation, then, given the facts (API version, model table), every rule's that the schema
-    cannot say. Each stage reports all it finds at once; a later one runs on an input the
-    earlier ones passed."""
-    problems = vet(payload)
-    if problems:
-        raise ValidationError(f"the input is invalid: {describe(problems)}", details=problems)
-    op.validator.check(payload)
-    if facts is not None:
-        found, on_model = checks(op).verdict(payload, facts)
-        if found:
-            error = ModelRuleError if on_model else ValidationError
-            raise error(f"the input is invalid: {describe(found)}", details=found)
+    """Raise ``problems`` as one ValidationError (a ModelRuleError when they rest on the model
+    table), or return when the input can be sent."""
+    found, on_model = problems(op, payload, facts)
+    if found:
+        error = ModelRuleError if on_model else ValidationError
+        raise error(f"the input is invalid: {describe(found)}", details=found)

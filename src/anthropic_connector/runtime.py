@@ -25,7 +25,7 @@ from .operations import build
 from .output import Result
 from .spec import Manifest, Operation
 from .inputs import vet
-from .rules import Facts, ModelRuleError, check, checks
+from .rules import Facts, ModelRuleError, check, problems
 from .validate import describe
 
 if TYPE_CHECKING:
@@ -104,8 +104,7 @@ class Connector:
     def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
         """Every violation of the operation's input schema, else of its rules (empty when valid).
         It sends nothing: the rules read the model table at hand (models.py)."""
-        op = self.manifest.operation(name)
-        return vet(payload) or op.validator.errors(payload) or checks(op).violations(payload, self._facts())
+        return problems(self.manifest.operation(name), payload, self._facts())[0]
 
     def _facts(self) -> Facts:
         return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox, self.connection.completion_model)
@@ -115,9 +114,9 @@ class Connector:
         overrides = {k: v for k, v in (("timeout", timeout), ("max_retries", max_retries)) if v is not None}
         if not overrides:
             return self.connection
-        problems = vet(overrides) or self.manifest.connection_validator.errors(overrides)
-        if problems:
-            raise ConfigurationError(f"a run override is invalid: {describe(problems)}", details=problems)
+        found = vet(overrides) or self.manifest.connection_validator.errors(overrides)
+        if found:
+            raise ConfigurationError(f"a run override is invalid: {describe(found)}", details=found)
         return self.connection.with_overrides(**overrides)
 
     def _call(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
