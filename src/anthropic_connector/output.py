@@ -177,8 +177,7 @@ class Reader:
         no events, lines or file) is kept at once, without feed's generators."""
         if self._plain:
             self._size += len(chunk)
-            self._take(len(chunk))
-            self._body += chunk
+            self._keep(chunk)
             return
         for _ in self.feed(chunk):
             pass
@@ -196,8 +195,12 @@ class Reader:
             elif self._sink is not None:
                 self._sink.write(chunk)
             else:
-                self._take(len(chunk))
-                self._body += chunk
+                self._keep(chunk)
+
+    def _keep(self, chunk: bytes) -> None:
+        """A piece of a body held whole: counted against the limit, then kept."""
+        self._take(len(chunk))
+        self._body += chunk
 
     def _assembled(self, events: list[Event]) -> Iterator[dict[str, Any]]:
         assert self._assembler is not None
