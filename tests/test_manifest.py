@@ -103,13 +103,12 @@ def test_list_and_get_operations_are_read_only_and_deletes_destructive(manifest:
 
 
 def test_the_declared_auth_is_what_the_connector_sends(manifest: manifest_module.Manifest) -> None:
-    """The manifest tells hosts how the credential travels; auth.py is what sends it."""
-    from anthropic_connector.auth import connection_headers
+    """The manifest tells hosts how the credential travels; Connection.api_headers is what is sent."""
     from anthropic_connector.connection import Connection
 
     for scheme in manifest.auth:
         connection = Connection.from_mapping({scheme.field: "sk-ant-test-credential"}, manifest)
-        sent = connection_headers(connection)[scheme.header]
+        sent = connection.api_headers[scheme.header]
         assert sent == ("Bearer sk-ant-test-credential" if scheme.type == "bearer" else "sk-ant-test-credential")
 
 

@@ -1,14 +1,15 @@
-"""Credentials and API headers, added only to requests bound for the connection's own origin.
+"""Which requests carry the connection's credentials: only those bound for its own origin.
 
-This is the one module that reads a secret. Every hop of a redirect is judged anew: a
-redirect to another origin carries no credential from the connection (httpx2 alone would
-forward x-api-key, which is not a standard auth header).
+A request is prepared where it is made: a builder of a request to the connection's origin
+puts ``Connection.api_headers`` in it as it builds it, a raw request (any URL) is judged by
+``prepare``, and so is every hop of a redirect: one to another origin carries no credential
+from the connection (httpx2 alone would forward x-api-key, which is not a standard auth
+header). httpx2 then sends each request as it was prepared (``AS_PREPARED``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Generator
 
 import httpx2
 
@@ -18,6 +19,11 @@ from .errors import redact
 # Headers that carry or describe a credential: never forwarded across a redirect to another origin.
 _CONNECTION_HEADERS = ("x-api-key", "authorization", "anthropic-version", "anthropic-beta")
 
+# The httpx2 auth every request is sent with: it adds nothing, since the request was prepared
+# when it was made, and, being an auth, keeps httpx2 from turning a URL's userinfo into Basic
+# credentials (as the aiohttp transport keeps aiohttp from it).
+AS_PREPARED = httpx2.Auth()
+
 
 def origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     """(scheme, host, port) with the scheme's default port filled in."""
@@ -25,48 +31,19 @@ def origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, port
 
 
-def connection_headers(connection: Connection) -> dict[str, str]:
-    """The headers the connection contributes to a request to its own origin."""
-    headers = {"anthropic-version": connection.anthropic_version}
-    if connection.api_key is not None:
-        headers["x-api-key"] = connection.api_key.get_secret_value()
-    if connection.auth_token is not None:
-        headers["authorization"] = f"Bearer {connection.auth_token.get_secret_value()}"
-    if connection.anthropic_beta:
-        headers["anthropic-beta"] = ",".join(connection.anthropic_beta)
-    return headers
-
-
-class ConnectionAuth(httpx2.Auth):
-    """Adds the connection's headers on its origin, unless the request already has them.
-
-    A header the request already carries (one the user typed into a raw request) is sent as
-    given. dispatch.py follows redirects itself (so that no redirect's body is ever read) and
-    prepares each hop here: on a redirect to another origin every credential header is
-    dropped, ours or not. As the request's httpx2 auth it also keeps httpx2 from turning a
-    URL's userinfo into Basic credentials, as the aiohttp transport keeps aiohttp from it.
-    """
-
-    def __init__(self, connection: Connection) -> None:
-        self._headers = connection_headers(connection)
-        self._origin = origin(httpx2.URL(connection.base_url))
-
-    def __repr__(self) -> str:
-        return f"ConnectionAuth(origin={self._origin!r})"
-
-    def prepare(self, request: httpx2.Request, redirected: bool = False) -> httpx2.Request:
-        if origin(request.url) == self._origin:
-            present = request.headers.keys()  # once: each Headers lookup or setdefault scans them all
-            for name, value in self._headers.items():
-                if name not in present:
-                    request.headers[name] = value
-        elif redirected:
-            for name in _CONNECTION_HEADERS:
-                request.headers.pop(name, None)
-        return request
-
-    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
-        yield self.prepare(request)
+def prepare(request: httpx2.Request, connection: Connection, redirected: bool = False) -> httpx2.Request:
+    """The connection's headers added to ``request`` when it is bound for the connection's
+    origin, unless it already has them (a header a user typed into a raw request is sent as
+    given); on a redirect to another origin every credential header dropped, ours or not."""
+    if origin(request.url) == origin(httpx2.URL(connection.base_url)):
+        present = request.headers.keys()  # once: each Headers lookup or setdefault scans them all
+        for name, value in connection.api_headers.items():
+            if name not in present:
+                request.headers[name] = value
+    elif redirected:
+        for name in _CONNECTION_HEADERS:
+            request.headers.pop(name, None)
+    return request
 
 
 class RedactingFilter(logging.Filter):

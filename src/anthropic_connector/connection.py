@@ -2,11 +2,13 @@
 
 Validated against the manifest's connection schema (the schema is the single source of field
 names and defaults). Credentials are wrapped in ``Secret`` so that no repr, log or error
-message can show them; only auth.py unwraps them.
+message can show them; they are unwrapped only to be sent (``Connection.api_headers``, which
+auth.py lets go to the connection's own origin and nowhere else) or masked in logs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field, fields, replace
@@ -150,6 +152,20 @@ class Connection:
     def with_overrides(self, **overrides: Any) -> Connection:
         """A copy with per-run settings (timeout, max_retries, ...) replaced where given."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @functools.cached_property
+    def api_headers(self) -> dict[str, str]:
+        """The headers the connection adds to a request bound for its own origin (auth.py says
+        which requests those are), worked out once: every request of a run carries them.
+        Read it, never change it."""
+        headers = {"anthropic-version": self.anthropic_version}
+        if self.api_key is not None:
+            headers["x-api-key"] = self.api_key.get_secret_value()
+        if self.auth_token is not None:
+            headers["authorization"] = f"Bearer {self.auth_token.get_secret_value()}"
+        if self.anthropic_beta:
+            headers["anthropic-beta"] = ",".join(self.anthropic_beta)
+        return headers
 
     @property
     def has_credential(self) -> bool:

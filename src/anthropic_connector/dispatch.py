@@ -16,7 +16,7 @@ import httpx2
 
 from . import deadline, errors, output, proxies, send_loop
 
-from .auth import ConnectionAuth
+from .auth import AS_PREPARED
 from .call import Call
 from .clock import Clock
 from .connection import Connection
@@ -125,7 +125,6 @@ class Dispatcher:
         self.clock = clock or Clock()
         self._label_text = label
         self._label = f" ({label})" if label else ""
-        self._auth = ConnectionAuth(connection)
         self._transport = transport
         self._async_transport = async_transport
         self._client: httpx2.Client | None = None
@@ -181,7 +180,7 @@ class Dispatcher:
 
     def send(self, call: Call) -> output.Result:
         """Run the call to its output, retrying as retry.py says."""
-        return send_loop.drive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._attempt(call, step), self.clock.sleep)
+        return send_loop.drive(send_loop.retrying(call, self.clock), lambda step: self._attempt(call, step), self.clock.sleep)
 
     def _attempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
@@ -196,7 +195,7 @@ class Dispatcher:
     def lines(self, call: Call) -> Generator[Any, None, None]:
         """Each line of a JSON Lines answer as it arrives, none kept. Attempts are retried only
         until the answer starts: a failure after a line was handed over is raised."""
-        response, reader = send_loop.drive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._started(call, step), self.clock.sleep)
+        response, reader = send_loop.drive(send_loop.retrying(call, self.clock), lambda step: self._started(call, step), self.clock.sleep)
         try:
             with _mapped(call.request):
                 for chunk in _raw(response):
@@ -208,7 +207,7 @@ class Dispatcher:
 
     def _open(self, call: Call, step: send_loop.Send, collect: bool = True) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
-            response = self.client.send(self._logged(step), auth=self._auth, stream=True)
+            response = self.client.send(self._logged(step), auth=AS_PREPARED, stream=True)
         if step.follow and response.is_redirect and response.next_request is not None:
             response.close()  # unread: a redirect's body is nobody's output
             return send_loop.Redirect(response.next_request)
@@ -272,7 +271,7 @@ class Dispatcher:
         waiting for a turn is never itself retried."""
         gate = await self._turn(call)
         try:
-            return await send_loop.adrive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._aattempt(call, step), self.clock.asleep)
+            return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step), self.clock.asleep)
         finally:
             if gate is not None:
                 gate.release()
@@ -298,7 +297,7 @@ class Dispatcher:
         """
         gate = await self._turn(call)
         try:
-            response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock, self._auth), lambda step: self._astarted(call, step), self.clock.asleep)
+            response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._astarted(call, step), self.clock.asleep)
             try:
                 with _mapped(call.request):
                     async for chunk in _araw(response):
@@ -313,7 +312,7 @@ class Dispatcher:
 
     async def _aopen(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
-            response = await self.aclient.send(self._logged(step), auth=self._auth, stream=True)
+            response = await self.aclient.send(self._logged(step), auth=AS_PREPARED, stream=True)
         if step.follow and response.is_redirect and response.next_request is not None:
             await response.aclose()  # unread: a redirect's body is nobody's output
             return send_loop.Redirect(response.next_request)

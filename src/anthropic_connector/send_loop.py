@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Generator, NamedTuple
 import httpx2
 
 from . import errors, output, retry
-from .auth import ConnectionAuth
+from .auth import prepare
 from .call import Call
 from .clock import Clock
 
@@ -43,7 +43,7 @@ class Redirect(NamedTuple):
 Flow = Generator["Send | Wait", Any, Any]
 
 
-def retrying(call: Call, clock: Clock, auth: ConnectionAuth) -> Flow:
+def retrying(call: Call, clock: Clock) -> Flow:
     """The one send loop: yields Send (send back the attempt's outcome: its value, a
     Redirect, or its ConnectorError) or Wait (send back None once waited); returns the
     outcome that ends it, or raises the error that does."""
@@ -55,7 +55,7 @@ def retrying(call: Call, clock: Clock, auth: ConnectionAuth) -> Flow:
         outcome = yield Send(attempt, request, True)
         while isinstance(outcome, Redirect):  # each hop judged anew; its body was never read
             hops += 1
-            request = auth.prepare(outcome.request, redirected=True)
+            request = prepare(outcome.request, call.connection, redirected=True)
             if call.guard is not None:
                 call.guard(request)
             outcome = yield Send(attempt, request, hops < MAX_REDIRECTS)

@@ -124,7 +124,9 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     if spec.response in ("jsonl", "bytes"):
         headers.setdefault("accept", "application/binary")  # as the SDK asks for batch results and file content
     headers["user-agent"] = USER_AGENT
-    request = httpx2.Request(spec.method, url, headers=headers, **kwargs)
+    # Bound for the connection's own origin: its headers go in as the request is made (auth.py),
+    # under the input's (the betas above already joined the connection's).
+    request = httpx2.Request(spec.method, url, headers={**connection.api_headers, **headers}, **kwargs)
     hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
     return Call(request, connection, spec.response, stream=stream, check=check, name_hint=hint, opened=opened)

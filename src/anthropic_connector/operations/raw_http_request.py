@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx2
 
+from ..auth import prepare
 from ..call import Call
 from ..connection import Connection
 from ..spec import Operation
@@ -53,4 +54,4 @@ def raw_http_request(op: Operation, payload: dict[str, Any], connection: Connect
         # (None, value) parts make httpx2 send multipart/form-data even without files.
         kwargs["files"] = {k: (None, spell(v)) for k, v in body["form_data"].items()}
     request = httpx2.Request(payload["method"], url, headers=payload.get("headers") or {}, **kwargs)
-    return Call(request, connection, "raw")
+    return Call(prepare(request, connection), connection, "raw")  # credentials only if bound for the connection's origin
