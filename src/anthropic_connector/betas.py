@@ -56,24 +56,30 @@ class Triggers(NamedTuple):
         return cls(keys, frozenset(values), always, max(map(len, values), default=0))
 
     def held_by(self, instance: Any) -> bool:
-        """Whether ``instance`` holds a trigger: one walk, no recursion, long strings skipped."""
+        """Whether ``instance`` holds a trigger: one walk, level by level (no recursion, and
+        no stack pop per node), long strings skipped."""
         if self.always:
             return True
         keys, values, longest = self.keys, self.values, self.longest
         names = keys.keys()
-        stack = [instance]
-        while stack:
-            node = stack.pop()
-            kind = type(node)  # `is` first: this walk runs on every request, isinstance costs twice as much
-            if kind is str:
-                if len(node) <= longest and node in values:
-                    return True
-            elif kind is dict or isinstance(node, dict):
-                if not names.isdisjoint(node) and any(_pins_held(keys[k], node) for k in node if k in keys):
-                    return True
-                stack.extend(node.values())
-            elif kind is list or isinstance(node, list):
-                stack.extend(node)
+        level: list[Any] = [instance]
+        while level:
+            below: list[Any] = []
+            for node in level:
+                kind: type | None = type(node)  # `is` first, not isinstance: this walk runs on every request
+                if kind is str:
+                    if len(node) <= longest and node in values:
+                        return True
+                    continue
+                if kind is not dict and kind is not list:  # a subclass walks as its base; a number holds nothing
+                    kind = dict if isinstance(node, dict) else list if isinstance(node, list) else None
+                if kind is dict:
+                    if not names.isdisjoint(node) and any(_pins_held(keys[k], node) for k in node if k in keys):
+                        return True
+                    below.extend(node.values())
+                elif kind is list:
+                    below.extend(node)
+            level = below
         return False
 
 
