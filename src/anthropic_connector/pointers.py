@@ -29,9 +29,12 @@ def segments(text: str) -> tuple[str, ...]:
 class Source:
     """The lines of one generated function, and the constants it reads (``K[i]``)."""
 
-    def __init__(self, signature: str, first: str = "pass") -> None:
+    def __init__(self, signature: str, first: str = "pass", dicts: tuple[str, ...] = ()) -> None:
+        """``dicts``: the arguments the caller always passes a dict (none of their tests then
+        asks whether they are one)."""
         self.lines = [f"def generated({signature}):", f"    {first}"]
         self.constants: list[Any] = [dig]
+        self.dicts = frozenset(dicts)
 
     def constant(self, value: Any) -> str:
         self.constants.append(value)
@@ -47,13 +50,20 @@ class Source:
             return f"({value} not in {self.constant(expected['not_in'])})"
         return f"({value} == {self.constant(expected)})"
 
-    def _test(self, node: str, keys: tuple[str, ...], expected: Any) -> str:
+    def _has(self, node: str, key: str, known: set[str]) -> str:
+        """``node`` holds the key ``key``, as an expression; asking whether it is a dict only
+        where that is not known (an argument the caller passes a dict, a node already asked)."""
+        return f"{key} in {node}" if node in known else f"isinstance({node}, dict) and {key} in {node}"
+
+    def _test(self, node: str, keys: tuple[str, ...], expected: Any, known: set[str]) -> str:
         """A ``when`` condition on ``node`` as an expression: false where its pointer finds nothing."""
         if not keys:
             return self._matches(node, expected)
         if len(keys) == 1:
             key = self.constant(keys[0])
-            return f"isinstance({node}, dict) and {key} in {node} and {self._matches(f'{node}[{key}]', expected)}"
+            has = self._has(node, key, known)
+            known.add(node)  # inside the block this test opens, ``node`` is a dict
+            return f"{has} and {self._matches(f'{node}[{key}]', expected)}"
         found = f"K[0]({node}, {self.constant(keys)})"
         return f"{found}[0] and {self._matches(f'{found}[1]', expected)}"
 
@@ -66,7 +76,7 @@ class Source:
             up, _, tail = ref.partition("/")
             depth = 0 if ref.startswith("/") else len(parts) - int(up)
             anchored[depth].append((segments("/" + tail) if tail else (), expected))
-        indent, path = "    ", []
+        indent, path, known = "    ", [], set(self.dicts)
         for depth in range(len(parts) + 1):
             node = f"n{depth}"
             if depth:
@@ -79,7 +89,7 @@ class Source:
                     picked = f"enumerate({parent}[:-1]) if isinstance({parent}, list) else ()"
                 else:
                     key = self.constant(int(segment) if segment.isdigit() else segment)
-                    fits = f"isinstance({parent}, list) and {key} < len({parent})" if segment.isdigit() else f"isinstance({parent}, dict) and {key} in {parent}"
+                    fits = f"isinstance({parent}, list) and {key} < len({parent})" if segment.isdigit() else self._has(parent, key, known)
                     self.lines += [f"{indent}if {fits}:", f"{indent}    {node} = {parent}[{key}]"]
                     picked = ""
                 if picked:
@@ -87,7 +97,7 @@ class Source:
                 path.append(key)
                 indent += "    "
             for keys, expected in anchored[depth]:
-                self.lines.append(f"{indent}if {self._test(node, keys, expected)}:")
+                self.lines.append(f"{indent}if {self._test(node, keys, expected, known)}:")
                 indent += "    "
         where = "(" + "".join(f"{p}, " for p in path) + ")"
         self.lines += [indent + line for line in leaf(f"n{len(parts)}", where)]

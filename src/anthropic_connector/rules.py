@@ -202,7 +202,7 @@ class Checks:
         key = (kind, version, model)
         if key not in self._compiled:
             applying = tuple(rule for rule in rules() if rule.applies(kind, version, model))
-            source = Source("n0, out")
+            source = Source("n0, out", dicts=("n0",))  # _check passes a request, a dict
             for index, rule in enumerate(applying):
                 rule.write(source, index, model)
             self._compiled[key] = (source.compiled(), applying)

@@ -50,7 +50,7 @@ class RequestSpec:
     file: FileSpec | None = None
     expect: str | None = None  # response ok: the schema file a 2xx answer must match
 
-    @property
+    @functools.cached_property
     def placeholders(self) -> tuple[str, ...]:
         """The input fields the path template names, in order."""
         return tuple(PLACEHOLDER.findall(self.path))

@@ -102,9 +102,9 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     out of the input; a json body is what no other part took."""
     spec: RequestSpec = op.request  # type: ignore[assignment]  # a handler-less operation has one (manifest.py)
     values = dict(payload)
-    path = PLACEHOLDER.sub(lambda m: quote(spell(values.pop(m[1])), safe=""), spec.path)
+    path = PLACEHOLDER.sub(lambda m: quote(spell(values.pop(m[1])), safe=""), spec.path) if spec.placeholders else spec.path
     url = httpx2.URL(connection.base_url + path)
-    params = _query(spec, values)
+    params = _query(spec, values) if spec.query or spec.fixed_query else None
     if params:
         url = url.copy_merge_params(params)
     headers = _headers(spec, values, connection, checks(op).betas(payload))
