@@ -20,8 +20,13 @@ from . import invalid, request_call
 
 
 def _unwrapped(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with each {"string": text} as its text; the payload itself when it holds
+    none (nearly always: the schema takes an object there for nothing else)."""
+    messages = payload["messages"]
+    if not isinstance(payload.get("system"), dict) and not any(isinstance(m.get("content"), dict) for m in messages):
+        return payload
     body = dict(payload)
-    body["messages"] = [{**m, "content": unwrap(m["content"])} if "content" in m else m for m in payload["messages"]]
+    body["messages"] = [{**m, "content": unwrap(m["content"])} if "content" in m else m for m in messages]
     if "system" in body:
         body["system"] = unwrap(body["system"])
     return body
