@@ -208,7 +208,7 @@ class Dispatcher:
     def _open(self, call: Call, step: send_loop.Send, collect: bool = True) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
             response = self.client.send(self._logged(step), auth=AS_PREPARED, stream=True)
-        if step.follow and response.is_redirect and response.next_request is not None:
+        if step.follow and response.next_request is not None:  # httpx2 made the next hop of a redirect
             response.close()  # unread: a redirect's body is nobody's output
             return send_loop.Redirect(response.next_request)
         try:
@@ -247,14 +247,13 @@ class Dispatcher:
             self._turns = (loop, gate, deadline.Deadlines(loop))
         return self._turns[1], self._turns[2]
 
-    async def _turn(self, call: Call) -> asyncio.Semaphore | None:
-        """A place among max_in_flight requests (asyncio.Semaphore is fair: first come, first
-        served), waited for no longer than the call's pool timeout: the gate to release once
-        done, None when there is no cap. (Not a context manager: asynccontextmanager's
-        generator costs 2 µs on every run.)"""
-        gate = self._here()[0]
+    async def _turn(self, call: Call, gate: asyncio.Semaphore | None) -> None:
+        """A place among max_in_flight requests at ``gate`` (asyncio.Semaphore is fair: first
+        come, first served), waited for no longer than the call's pool timeout; the caller
+        releases it once done. (Not a context manager: asynccontextmanager's generator costs
+        2 µs on every run.)"""
         if gate is None:
-            return None
+            return
         if gate.locked():
             try:
                 await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
@@ -264,22 +263,22 @@ class Dispatcher:
                 ) from None
         else:
             await gate.acquire()
-        return gate
 
     async def asend(self, call: Call) -> output.Result:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
-        gate = await self._turn(call)
+        gate, deadlines = self._here()
+        await self._turn(call, gate)
         try:
-            return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step), self.clock.asleep)
+            return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step, deadlines), self.clock.asleep)
         finally:
             if gate is not None:
                 gate.release()
 
-    async def _aattempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
+    async def _aattempt(self, call: Call, step: send_loop.Send, deadlines: deadline.Deadlines) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
         try:
-            async with self._here()[1].within(call.deadline) as scope:
+            async with deadlines.within(call.deadline) as scope:
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect):
                     return opened
@@ -295,9 +294,10 @@ class Dispatcher:
         Attempts are retried only until the stream starts: once an event has been handed over,
         a failure is raised, never papered over by a second request.
         """
-        gate = await self._turn(call)
+        gate, deadlines = self._here()
+        await self._turn(call, gate)
         try:
-            response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._astarted(call, step), self.clock.asleep)
+            response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._astarted(call, step, deadlines), self.clock.asleep)
             try:
                 with _mapped(call.request):
                     async for chunk in _araw(response):
@@ -313,7 +313,7 @@ class Dispatcher:
     async def _aopen(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         with _mapped(step.request):
             response = await self.aclient.send(self._logged(step), auth=AS_PREPARED, stream=True)
-        if step.follow and response.is_redirect and response.next_request is not None:
+        if step.follow and response.next_request is not None:
             await response.aclose()  # unread: a redirect's body is nobody's output
             return send_loop.Redirect(response.next_request)
         try:
@@ -332,9 +332,9 @@ class Dispatcher:
             reader.close()
             await response.aclose()
 
-    async def _astarted(self, call: Call, step: send_loop.Send) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
+    async def _astarted(self, call: Call, step: send_loop.Send, deadlines: deadline.Deadlines) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         try:
-            async with self._here()[1].within(call.deadline):
+            async with deadlines.within(call.deadline):
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect) or opened[1].sse:
                     return opened
