@@ -145,9 +145,8 @@ class Reader:
         headers = self.headers = dict(response.headers.items())  # read once: each httpx2 lookup scans them all
         self.call, self.status = call, response.status_code
         self.rid = request_id(headers)
-        success = response.is_success
-        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-        self.sse = call.stream and success and media_type == "text/event-stream"
+        success = 200 <= self.status < 300
+        self.sse = call.stream and success and headers.get("content-type", "").partition(";")[0].strip().lower() == "text/event-stream"
         self.lines = success and call.response == "jsonl"
         self._sink = _Sink(call.sink) if success and call.sink is not None and call.response in ("jsonl", "bytes") else None
         self._items: list[Any] | None = [] if self.lines and collect and self._sink is None else None
@@ -161,7 +160,7 @@ class Reader:
         self._count = 0
         self._stream = EventStream() if self.sse else None
         self._assembler = StreamAssembler(call.response, self.rid) if self.sse else None
-        self._last_event = time.monotonic()
+        self._last_event = time.monotonic() if self.sse else 0.0
         # A body a transport handed over already read is already decoded too.
         encoding = "" if response.is_stream_consumed else headers.get("content-encoding", "")
         self._inflater = _Inflater(encoding, self.rid)

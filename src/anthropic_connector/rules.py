@@ -200,13 +200,14 @@ class Checks:
         """The rules that apply to a request of this kind, version and model, and the one
         function that looks for their violations (pointers.Source), both worked out once."""
         key = (kind, version, model)
-        if key not in self._compiled:
+        found = self._compiled.get(key)
+        if found is None:
             applying = tuple(rule for rule in rules() if rule.applies(kind, version, model))
             source = Source("n0, out", dicts=("n0",))  # _check passes a request, a dict
             for index, rule in enumerate(applying):
                 rule.write(source, index, model)
-            self._compiled[key] = (source.compiled(), applying)
-        return self._compiled[key]
+            found = self._compiled[key] = (source.compiled(), applying)
+        return found
 
     def violations(self, payload: Any, facts: Facts) -> list[dict[str, str]]:
         """Every rule's violations, in path order."""
