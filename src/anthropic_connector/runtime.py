@@ -74,6 +74,7 @@ class Connector:
         self._dispatcher = Dispatcher(connection, transport, async_transport, max_in_flight, clock, label)
         self._sandbox = sandbox
         self._models = models.ModelSource(connection.base_url, self._dispatcher.clock.now, can_fetch=not sandbox)
+        self._known: Facts | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None, **kwargs: Any) -> Connector:
@@ -107,13 +108,17 @@ class Connector:
         return problems(self.manifest.operation(name), payload, self._facts())[0]
 
     def _facts(self) -> Facts:
-        return Facts(self.connection.anthropic_version, self._models.table(), self._sandbox, self.connection.completion_model)
+        """What the rules know beyond the input, made again only when the model table changed."""
+        table = self._models.table()
+        if self._known is None or self._known.models is not table:
+            self._known = Facts(self.connection.anthropic_version, table, self._sandbox, self.connection.completion_model)
+        return self._known
 
     def _overridden(self, timeout: float | None, max_retries: int | None) -> Connection:
         """The connection with this run's overrides, held to the connection schema's bounds."""
-        overrides = {k: v for k, v in (("timeout", timeout), ("max_retries", max_retries)) if v is not None}
-        if not overrides:
+        if timeout is None and max_retries is None:
             return self.connection
+        overrides = {k: v for k, v in (("timeout", timeout), ("max_retries", max_retries)) if v is not None}
         found = vet(overrides) or self.manifest.connection_validator.errors(overrides)
         if found:
             raise ConfigurationError(f"a run override is invalid: {describe(found)}", details=found)
