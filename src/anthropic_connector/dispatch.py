@@ -10,7 +10,7 @@ faster pool) and nothing else changes.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterable
 
 import httpx2
 
@@ -247,28 +247,28 @@ class Dispatcher:
             self._turns = (loop, gate, deadline.Deadlines(loop))
         return self._turns[1], self._turns[2]
 
-    async def _turn(self, call: Call, gate: asyncio.Semaphore | None) -> None:
+    def _turn(self, call: Call, gate: asyncio.Semaphore) -> Awaitable[Any]:
         """A place among max_in_flight requests at ``gate`` (asyncio.Semaphore is fair: first
-        come, first served), waited for no longer than the call's pool timeout; the caller
-        releases it once done. (Not a context manager: asynccontextmanager's generator costs
-        2 µs on every run.)"""
-        if gate is None:
-            return
-        if gate.locked():
-            try:
-                await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
-            except TimeoutError:  # asyncio's, since Python 3.11
-                raise errors.APITimeoutError(
-                    f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
-                ) from None
-        else:
-            await gate.acquire()
+        come, first served), for the caller to await and release once done: the gate's own
+        acquire when a place is free (no coroutine of ours around it, on every run), else a
+        wait no longer than the call's pool timeout. (Not a context manager:
+        asynccontextmanager's generator costs 2 µs on every run.)"""
+        return self._wait_turn(call, gate) if gate.locked() else gate.acquire()
+
+    async def _wait_turn(self, call: Call, gate: asyncio.Semaphore) -> None:
+        try:
+            await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
+        except TimeoutError:  # asyncio's, since Python 3.11
+            raise errors.APITimeoutError(
+                f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
+            ) from None
 
     async def asend(self, call: Call) -> output.Result:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
         gate, deadlines = self._here()
-        await self._turn(call, gate)
+        if gate is not None:
+            await self._turn(call, gate)
         try:
             return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step, deadlines), self.clock.asleep)
         finally:
@@ -295,7 +295,8 @@ class Dispatcher:
         a failure is raised, never papered over by a second request.
         """
         gate, deadlines = self._here()
-        await self._turn(call, gate)
+        if gate is not None:
+            await self._turn(call, gate)
         try:
             response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._astarted(call, step, deadlines), self.clock.asleep)
             try:
