@@ -47,14 +47,15 @@ def request_id(headers: Mapping[str, str]) -> str | None:
     return headers.get("request-id") or headers.get("x-request-id")
 
 
-def _decode(body: bytes, content_type: str) -> Any:
-    """JSON when the body is JSON, text otherwise, None when empty."""
+def _decode(body: bytes | bytearray, content_type: str) -> Any:
+    """JSON when the body is JSON, text otherwise, None when empty. JSON is read as UTF-8 text,
+    what it is on the wire (json.loads would first guess among five encodings); a BOM is let by."""
     if not body:
         return None
     if "json" in content_type:
         try:
-            return json.loads(body)
-        except ValueError:
+            return json.loads(body.decode("utf-8-sig"))
+        except ValueError:  # UnicodeDecodeError too
             pass
     return body.decode("utf-8", errors="replace")
 
@@ -114,11 +115,6 @@ class _Inflater:
             raise errors.UnexpectedResponseError(f"the answer is encoded as {encoding!r}, which the connector does not read", request_id=rid)
         self._rid = rid
 
-    @property
-    def identity(self) -> bool:
-        """No encoding to undo: each piece is the chunk as it came."""
-        return self._inflate is None
-
     def pieces(self, data: bytes) -> Iterator[bytes]:
         if self._inflate is None:
             yield data
@@ -163,8 +159,8 @@ class Reader:
         self._last_event = time.monotonic() if self.sse else 0.0
         # A body a transport handed over already read is already decoded too.
         encoding = "" if response.is_stream_consumed else headers.get("content-encoding", "")
-        self._inflater = _Inflater(encoding, self.rid)
-        self._plain = self._inflater.identity and self._stream is None and not self.lines and self._sink is None
+        self._inflater = _Inflater(encoding, self.rid) if encoding else None
+        self._plain = self._inflater is None and self._stream is None and not self.lines and self._sink is None
 
     def _take(self, size: int) -> None:
         self.left -= size
@@ -184,7 +180,7 @@ class Reader:
     def feed(self, raw: bytes) -> Iterator[Any]:
         """Take raw bytes of the body (decoded a bounded piece at a time, each counted before it
         is kept); yields what may be handed on (events, lines) as they complete."""
-        for chunk in self._inflater.pieces(raw):
+        for chunk in self._inflater.pieces(raw) if self._inflater is not None else (raw,):
             self._size += len(chunk)
             if self._stream is not None:
                 self._take(len(chunk))
@@ -286,7 +282,7 @@ class Reader:
             return self._done({"path": str(self.call.sink), "lines": self._count} if self._sink else self._items)
         if self._sink is not None:
             return self._done({"path": str(self.call.sink), **self._file_facts()})
-        body = bytes(self._body)
+        body = self._body  # not copied: read as it is, then let go with the reader
         content_type = self.headers.get("content-type", "")
         if self.call.raw:
             return Result({"status": self.status, "headers": dict(self.headers), "body": _decode(body, content_type)}, self.status, self.rid)
