@@ -470,6 +470,17 @@ def test_a_passed_check_is_remembered_until_any_file_changes(copy_of_manifest: P
     assert str(culprit) in caught.value.message
 
 
+def test_a_schema_that_changes_after_the_load_is_refused_when_read(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    manifest_module.load(copy_of_manifest)
+    loaded = manifest_module.load(copy_of_manifest)  # remembered: no schema read yet, only stamped
+    schema = copy_of_manifest.parent / "schemas" / "create_message.input.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"string"', '"integer"', 1), encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        loaded.operation("create_message").input_schema  # noqa: B018
+    assert str(schema) in caught.value.message and "changed since the manifest was loaded" in caught.value.message
+
+
 def test_an_unwritable_cache_only_costs_the_check(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

@@ -2,11 +2,11 @@
 
 httpx2's timeouts bound each read, so a server that sends a byte a second, or ``102
 Processing`` for ever, never trips them. The async client runs each attempt inside
-``asyncio.timeout``; the sync client has no such thing, so its connections are made through
-this network backend, which shrinks every read's and write's timeout to what is left of the
-attempt's deadline (a context variable set by ``within``). Past the deadline a read fails as
-a timeout, which dispatch.py reports as one. ``Deadlines`` is the async client's, cheaper
-than asyncio.timeout for many attempts.
+``Deadlines.within``, asyncio.timeout's contract with one timer for every attempt. The sync
+client has no such thing: ``within`` sets the attempt's deadline in a context variable, and
+the sync client's network backend (sync_backend.py) shrinks every read's and write's timeout
+to what ``left`` says remains of it. That backend is its own module because it loads httpcore2
+(with h11, anyio and truststore), which an async-only process never needs.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from __future__ import annotations
 import contextvars
 import math
 import time
-from typing import TYPE_CHECKING, Any, Iterable
-
-import httpcore2
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
@@ -25,14 +22,10 @@ if TYPE_CHECKING:
 _until: contextvars.ContextVar[float | None] = contextvars.ContextVar("anthropic_connector_deadline", default=None)
 
 
-def _left(timeout: float | None) -> float | None:
+def left() -> float | None:
+    """Seconds left of the sync attempt's deadline (0 or less: passed); None when none is set."""
     until = _until.get()
-    if until is None:
-        return timeout
-    left = until - time.monotonic()
-    if left <= 0:
-        raise httpcore2.ReadTimeout("the attempt passed its deadline")
-    return left if timeout is None else min(timeout, left)
+    return None if until is None else until - time.monotonic()
 
 
 class within:
@@ -54,52 +47,6 @@ class within:
 def lift() -> None:
     """No deadline from here on in this block (a stream has started: its idle limit applies)."""
     _until.set(None)
-
-
-class _Stream(httpcore2.NetworkStream):
-    def __init__(self, inner: httpcore2.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _left(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore2.NetworkStream:
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout)))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore2.NetworkBackend):
-    def __init__(self, inner: httpcore2.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
-        return _Stream(self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options))
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, _left(timeout), socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def install(client: httpx2.Client) -> None:
-    """Make every connection of ``client``'s own transports (proxies included) keep deadlines.
-
-    Reaches into httpx2's transports for their httpcore2 pools, which take a network backend
-    only at construction; a transport of another kind (the in-process sandbox) is left as it is.
-    """
-    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - see above
-        pool: Any = getattr(transport, "_pool", None)
-        if isinstance(getattr(pool, "_network_backend", None), httpcore2.NetworkBackend):
-            pool._network_backend = _Backend(pool._network_backend)  # noqa: SLF001
 
 
 # -- async -----------------------------------------------------------------------------------

@@ -142,8 +142,10 @@ class Dispatcher:
     @property
     def client(self) -> httpx2.Client:
         if self._client is None:
+            from . import sync_backend  # here: it loads httpcore2, which an async-only host never needs
+
             self._client = httpx2.Client(transport=self._transport, mounts=proxies.LOOPBACK_MOUNTS)
-            deadline.install(self._client)
+            sync_backend.install(self._client)
         return self._client
 
     @property

@@ -2,13 +2,14 @@
 
 A broken manifest fails here, at load, with one ConfigurationError naming the file at fault;
 nothing later has to wonder whether a schema or sample exists, or whether a path placeholder
-has an input field to fill it. Each schema is read once (schema_files.py, the one loader) and
-each validator compiled once, on first use.
+has an input field to fill it. Each schema is read when it is first needed (schema_files.py,
+the one loader) and each validator compiled once, on first use.
 
 The deep checks (every schema against the draft-07 meta-schema, every sample against its
 schema) and the YAML parser cost a one-shot run about 20 ms and 6 MB, so a passed check is
 remembered (manifest_cache.py) with a stamp: a SHA-256 of the exact bytes of every file
-involved. Any change to any file means a new stamp, a fresh parse and a full check.
+involved. Any change to any file means a new stamp, a fresh parse and a full check; a file
+that changes after the load is refused when it is read.
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ def _stamp(manifest_text: bytes, raw: Any, files: SchemaFiles) -> str | None:
         return None
     digest = hashlib.sha256(manifest_text)
     digest.update(json.dumps(raw, sort_keys=True).encode())
-    digest.update(SchemaFiles(default_path().parent).raw("schemas/manifest.schema.json"))
+    digest.update(SchemaFiles(default_path().parent).digest("schemas/manifest.schema.json"))
     for name in names:
-        digest.update(b"\0" + name.encode() + b"\0" + files.raw(name))
+        digest.update(b"\0" + name.encode() + b"\0" + files.digest(name))
     return digest.hexdigest()
 
 

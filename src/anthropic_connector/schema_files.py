@@ -1,4 +1,4 @@
-"""The one schema loader: reads the files a manifest names, relative to it, each at most once.
+"""The one schema loader: reads the files a manifest names, relative to it, when asked.
 
 A schema may point into another schema of the same manifest with a cross-file ``$ref``
 (``"create_message.input.json#/properties/messages"``), so that count_tokens and a batch's
@@ -10,6 +10,7 @@ file's stem and rewrites the pointers: ``#/definitions/create_message.input/prop
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 from pathlib import Path
@@ -22,45 +23,67 @@ from .validate import Validator
 
 class SchemaFiles:
     """Reads JSON files relative to ``root``; ``check``: hold each schema to the meta-schema
-    as it is first read."""
+    as it is first read.
+
+    It keeps nothing it reads (create_message's two schemas are 440 KB of bytes, 1.4 MB as
+    dicts): whoever asks keeps what it needs, spec.Operation its schemas, a validator its
+    compiled form. Only while it checks (a fresh load, manifest.py) does it keep each file
+    parsed: that reads every file, and create_message's input into three other schemas. A file
+    whose ``digest`` was taken (manifest.py's stamp) must read the same whenever it is parsed:
+    the check it passed was on those bytes.
+    """
 
     def __init__(self, root: Path, check: bool = True, allowed: Iterable[str] | None = None) -> None:
         self.root = root
         self.check = check
         self.allowed = None if allowed is None else set(allowed)  # the files a $ref may name
-        self._bytes: dict[str, bytes] = {}
-        self._json: dict[str, Any] = {}
+        self._digests: dict[str, bytes] = {}
         self._checked: set[str] = set()
+        self._kept: dict[str, tuple[Any, bool]] = {}  # while checking
 
-    def raw(self, relative: str) -> bytes:
-        if relative not in self._bytes:
-            path = self.root / relative
-            self._bytes[relative] = read_bounded(path, MAX_CONFIG_BYTES, str(path), ConfigurationError, "16 MiB for a manifest's file")
-        return self._bytes[relative]
+    def _read(self, relative: str) -> bytes:
+        path = self.root / relative
+        return read_bounded(path, MAX_CONFIG_BYTES, str(path), ConfigurationError, "16 MiB for a manifest's file")
+
+    def digest(self, relative: str) -> bytes:
+        """The SHA-256 of the file as it reads now, which every later read must match."""
+        found = self._digests[relative] = hashlib.sha256(self._read(relative)).digest()
+        return found
+
+    def _parsed(self, relative: str) -> tuple[Any, bool]:
+        """The file parsed, and whether it names another file (a cross-file $ref can only then)."""
+        if relative in self._kept:
+            return self._kept[relative]
+        data = self._read(relative)
+        if relative in self._digests and hashlib.sha256(data).digest() != self._digests[relative]:
+            raise ConfigurationError(f"{self.root / relative}: changed since the manifest was loaded; load it again")
+        try:
+            parsed = json.loads(data), b".json" in data
+        except ValueError as exc:
+            raise ConfigurationError(f"{self.root / relative}: is not valid JSON ({exc})") from None
+        if self.check:
+            self._kept[relative] = parsed
+        return parsed
 
     def json(self, relative: str) -> Any:
-        if relative not in self._json:
-            try:
-                self._json[relative] = json.loads(self.raw(relative))
-            except ValueError as exc:
-                raise ConfigurationError(f"{self.root / relative}: is not valid JSON ({exc})") from None
-        return self._json[relative]
+        return self._parsed(relative)[0]
 
-    def _checked_json(self, relative: str) -> dict[str, Any]:
-        schema = self.json(relative)
+    def _checked_json(self, relative: str) -> tuple[dict[str, Any], bool]:
+        schema, names_files = self._parsed(relative)
         if self.check and relative not in self._checked:
             errors = [str(e.message) for e in Validator.meta_errors(schema)]
             if errors:
                 raise ConfigurationError(f"{self.root / relative}: is not a valid JSON Schema: {errors[0]}")
             self._checked.add(relative)
-        return schema
+        return schema, names_files
 
     def schema(self, relative: str) -> dict[str, Any]:
         """The schema in ``relative``, with every file it refers to bundled in."""
-        if b".json" not in self.raw(relative):  # no file named, so no cross-file $ref: nothing to bundle
-            return self._checked_json(relative)
+        schema, names_files = self._checked_json(relative)
+        if not names_files:  # so no cross-file $ref: nothing to bundle
+            return schema
         bundled: dict[str, Any] = {}
-        schema = self._rewrite(self._checked_json(relative), relative, relative, bundled)  # a new tree: the parsed file is never shared
+        schema = self._rewrite(schema, relative, relative, bundled)  # a new tree: a kept parse is never changed
         if bundled:
             schema.setdefault("definitions", {}).update(bundled)
         return schema
@@ -88,7 +111,7 @@ class SchemaFiles:
         if self.allowed is not None and target not in self.allowed:
             raise ConfigurationError(f"{self.root / here}: $ref {target!r} is not a schema this manifest names")
         bundled[_key(target)] = None  # taken: a file that refers back to one being bundled stops here
-        content = {k: v for k, v in self._checked_json(target).items() if k != "$schema"}
+        content = {k: v for k, v in self._checked_json(target)[0].items() if k != "$schema"}
         bundled[_key(target)] = self._rewrite(content, target, root, bundled)
 
 

@@ -99,7 +99,9 @@ class Operation:
 
     Its schemas, samples and validators are read on first use: a one-shot run of one operation
     reads that operation's files, not the manifest's every file (create_message's schemas alone
-    are 400 KB of JSON). A manifest that was just checked has read them all already.
+    are 400 KB of JSON). A manifest that was just checked has read them all already. The
+    validators read their schemas for themselves and keep only the compiled form: a run needs
+    no more, and the schemas kept here are for hosts that ask for them.
     """
 
     name: str
@@ -142,13 +144,13 @@ class Operation:
     def validator(self) -> Validator:
         from .validate import Validator
 
-        return Validator(self.input_schema)
+        return Validator(functools.partial(self.files.schema, self.input_file))
 
     @functools.cached_property
     def output_validator(self) -> Validator:
         from .validate import Validator
 
-        return Validator(self.output_schema)
+        return Validator(functools.partial(self.files.schema, self.output_file))
 
     @functools.cached_property
     def expect_validator(self) -> Validator | None:

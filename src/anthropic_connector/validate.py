@@ -235,12 +235,22 @@ def lean(schema: Any) -> Any:
 
 
 class Validator:
-    """A compiled schema: ``errors()`` lists violations, ``check()`` raises them all at once."""
+    """A compiled schema: ``errors()`` lists violations, ``check()`` raises them all at once.
 
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self.schema = schema
+    ``schema`` is the schema, or a function that reads it: then the validator keeps only its
+    compiled form, and reads the schema again on the rare occasions it wants it whole (the
+    messages for an invalid instance, betas.py's triggers). create_message's input schema is
+    1 MB as dicts, which a valid input never needs.
+    """
+
+    def __init__(self, schema: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self._schema = schema
         self._fast: Any = None  # compiled on first use: a run compiles only the schema it needs
         self._full: Any = None
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self._schema() if callable(self._schema) else self._schema
 
     @staticmethod
     def meta_errors(schema: Any) -> list[SchemaViolation]:
@@ -277,7 +287,7 @@ class Validator:
             self._full = Draft7Validator(self.schema)
         seen: list[tuple[Path, str]] = []
         for error in self._full.iter_errors(instance):
-            seen.extend(v for v in _violations(error, self.schema) if v not in seen)
+            seen.extend(v for v in _violations(error, self._full.schema) if v not in seen)
         if not seen:
             # The two engines read a few regexes differently (Python's $ also matches before a
             # final line break): jsonschema-rs's verdict stands, in its own words, value hidden.
