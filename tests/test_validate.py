@@ -320,6 +320,40 @@ def test_validator_reports_on_any_schema() -> None:
     assert validator.errors({"a": "z"}) == [{"path": "/a", "message": 'must be one of: "x", "y"'}]
 
 
+TAGGED = {"definitions": {
+    "a": {"type": "object", "required": ["type"], "properties": {"type": {"const": "a"}, "x": {"type": "string"}}},
+    "b": {"type": "object", "required": ["type"], "properties": {"type": {"const": "b"}}},
+    "untagged": {"type": "object", "properties": {"type": {"const": "b"}}},
+}}
+
+
+@pytest.mark.parametrize(
+    ("union", "becomes"),
+    [
+        ([{"type": "string"}, {"type": "null"}], "anyOf"),  # no value is of two JSON types
+        ([{"type": "integer"}, {"type": "number"}], "oneOf"),  # 1 is both
+        ([{"const": "5m"}, {"const": "1h"}], "anyOf"),
+        ([{"const": 1}, {"const": True}], "anyOf"),  # a number and a boolean
+        ([{"const": [1]}, {"const": [True]}], "oneOf"),  # JSON tells them apart, Python's == does not: kept
+        ([{"$ref": "#/definitions/a"}, {"$ref": "#/definitions/b"}, {"type": "null"}], "anyOf"),  # a tag each
+        ([{"$ref": "#/definitions/a"}, {"$ref": "#/definitions/untagged"}], "oneOf"),  # {"x": "1"} is both
+        ([{"type": "string"}, {}], "oneOf"),  # a branch that takes anything
+        ([True, {"type": "null"}], "oneOf"),
+    ],
+)
+def test_the_fast_validator_stops_at_the_branch_that_holds_only_where_no_value_holds_two(union: list[Any], becomes: str) -> None:
+    """lean() makes a oneOf an anyOf (which stops at the first branch that holds) only where no
+    value can match two branches, so that the verdict is oneOf's: checked here on both."""
+    from anthropic_connector.validate import lean
+
+    schema = {**TAGGED, "properties": {"v": {"oneOf": union}}}
+    fast = lean(schema)["properties"]["v"]
+    assert list(fast) == [becomes]
+    validator = Validator(schema)
+    for value in ("s", 1, 1.5, True, None, [1], [True], {"type": "a"}, {"type": "b"}, {"type": "a", "x": "1"}, {"x": "1"}, "5m", "1h"):
+        assert (validator.errors({"v": value}) == []) == Draft7Validator(schema).is_valid({"v": value}), value
+
+
 # -- input that is not JSON, or cannot be read -----------------------------------------------
 
 
