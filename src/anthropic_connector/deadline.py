@@ -3,9 +3,9 @@
 httpx2's timeouts bound each read, so a server that sends a byte a second, or ``102
 Processing`` for ever, never trips them. The async client runs each attempt inside
 ``Deadlines.within``, asyncio.timeout's contract with one timer for every attempt. The sync
-client has no such thing: ``within`` sets the attempt's deadline in a context variable, and
-the sync client's network backend (sync_backend.py) shrinks every read's and write's timeout
-to what ``left`` says remains of it. That backend is its own module because it loads httpcore2
+client has no such thing: ``within`` sets the attempt's deadline in a context variable
+(``UNTIL``), and the sync client's network backend (sync_backend.py) shrinks every read's and
+write's timeout to what remains of it. That backend is its own module because it loads httpcore2
 (with h11, anyio and truststore), which an async-only process never needs.
 """
 
@@ -19,13 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-_until: contextvars.ContextVar[float | None] = contextvars.ContextVar("anthropic_connector_deadline", default=None)
-
-
-def left() -> float | None:
-    """Seconds left of the sync attempt's deadline (0 or less: passed); None when none is set."""
-    until = _until.get()
-    return None if until is None else until - time.monotonic()
+# When the sync attempt running in this context must end (time.monotonic()), None: no deadline.
+UNTIL: contextvars.ContextVar[float | None] = contextvars.ContextVar("anthropic_connector_deadline", default=None)
 
 
 class within:
@@ -38,15 +33,15 @@ class within:
         self._seconds = seconds
 
     def __enter__(self) -> None:
-        self._token = _until.set(None if self._seconds is None else time.monotonic() + self._seconds)
+        self._token = UNTIL.set(None if self._seconds is None else time.monotonic() + self._seconds)
 
     def __exit__(self, *exc: object) -> None:
-        _until.reset(self._token)
+        UNTIL.reset(self._token)
 
 
 def lift() -> None:
     """No deadline from here on in this block (a stream has started: its idle limit applies)."""
-    _until.set(None)
+    UNTIL.set(None)
 
 
 # -- async -----------------------------------------------------------------------------------

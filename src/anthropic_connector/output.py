@@ -49,12 +49,13 @@ def request_id(headers: Mapping[str, str]) -> str | None:
 
 def _decode(body: bytes | bytearray, content_type: str) -> Any:
     """JSON when the body is JSON, text otherwise, None when empty. JSON is read as UTF-8 text,
-    what it is on the wire (json.loads would first guess among five encodings); a BOM is let by."""
+    what it is on the wire (json.loads would first guess among five encodings; the utf-8-sig
+    codec is Python code), a leading BOM let by."""
     if not body:
         return None
     if "json" in content_type:
         try:
-            return json.loads(body.decode("utf-8-sig"))
+            return json.loads(body.decode("utf-8").removeprefix("\ufeff"))
         except ValueError:  # UnicodeDecodeError too
             pass
     return body.decode("utf-8", errors="replace")

@@ -8,6 +8,7 @@ with h11, anyio and truststore, which the async client (on aiohttp's pool) never
 
 from __future__ import annotations
 
+import time
 from typing import Any, Iterable
 
 import httpcore2
@@ -17,10 +18,12 @@ from . import deadline
 
 
 def _left(timeout: float | None) -> float | None:
-    """``timeout``, shortened to what is left of the attempt's deadline."""
-    left = deadline.left()
-    if left is None:
+    """``timeout``, shortened to what is left of the attempt's deadline (read here, not through
+    a function of deadline.py: this runs on every read and write)."""
+    until = deadline.UNTIL.get()
+    if until is None:
         return timeout
+    left = until - time.monotonic()
     if left <= 0:
         raise httpcore2.ReadTimeout("the attempt passed its deadline")
     return left if timeout is None else min(timeout, left)
