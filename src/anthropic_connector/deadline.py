@@ -48,12 +48,14 @@ def lift() -> None:
 
 
 class Deadlines:
-    """``async with deadlines.within(seconds) as scope:`` asyncio.timeout's contract (the task
+    """``with deadlines.within(seconds) as scope:`` asyncio.timeout's contract (the task
     is cancelled at the deadline, and that cancellation leaves the block as TimeoutError;
     ``scope.lift()``: no deadline from there on) for every attempt on one event loop, with
     one timer between them. asyncio.timeout makes and cancels a TimerHandle per block, 8.8 µs
     of an async run's CPU; here a block costs a dict entry, and the timer moves only for a
-    deadline earlier than the one it waits for (never, while every run has one timeout)."""
+    deadline earlier than the one it waits for (never, while every run has one timeout). A
+    plain ``with``, inside a task: entering and leaving a block await nothing, and a coroutine
+    for each would cost on every run."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         import asyncio  # an event loop runs: it is loaded (a sync run never loads it)
@@ -101,7 +103,7 @@ class _Scope:
         self._seconds = seconds
         self._expired = False
 
-    async def __aenter__(self) -> _Scope:
+    def __enter__(self) -> _Scope:
         if self._seconds is not None:
             task = self._deadlines._current_task()
             if task is None:
@@ -117,7 +119,7 @@ class _Scope:
         self._expired = True
         self._task.cancel()
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self._deadlines._forget(self)
         # As asyncio.timeout: the cancellation is ours to turn into TimeoutError only when no
         # other cancellation came meanwhile.

@@ -280,7 +280,7 @@ class Dispatcher:
     async def _aattempt(self, call: Call, step: send_loop.Send, deadlines: deadline.Deadlines) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
         try:
-            async with deadlines.within(call.deadline) as scope:
+            with deadlines.within(call.deadline) as scope:
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect):
                     return opened
@@ -337,7 +337,7 @@ class Dispatcher:
 
     async def _astarted(self, call: Call, step: send_loop.Send, deadlines: deadline.Deadlines) -> tuple[httpx2.Response, output.Reader] | send_loop.Redirect:
         try:
-            async with deadlines.within(call.deadline):
+            with deadlines.within(call.deadline):
                 opened = await self._aopen(call, step)
                 if isinstance(opened, send_loop.Redirect) or opened[1].sse:
                     return opened
