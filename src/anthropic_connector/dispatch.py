@@ -181,8 +181,12 @@ class Dispatcher:
         return request
 
     def send(self, call: Call) -> output.Result:
-        """Run the call to its output, retrying as retry.py says."""
-        return send_loop.drive(send_loop.retrying(call, self.clock), lambda step: self._attempt(call, step), self.clock.sleep)
+        """Run the call to its output, retrying as retry.py says; the files its request streams
+        from are closed once it is over."""
+        try:
+            return send_loop.drive(send_loop.retrying(call, self.clock), lambda step: self._attempt(call, step), self.clock.sleep)
+        finally:
+            call.close()
 
     def _attempt(self, call: Call, step: send_loop.Send) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""
@@ -269,13 +273,16 @@ class Dispatcher:
         """``send`` on the async client; the run keeps its turn through its retries, so that
         waiting for a turn is never itself retried."""
         gate, deadlines = self._here()
-        if gate is not None:
-            await self._turn(call, gate)
         try:
-            return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step, deadlines), self.clock.asleep)
-        finally:
             if gate is not None:
-                gate.release()
+                await self._turn(call, gate)
+            try:
+                return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step, deadlines), self.clock.asleep)
+            finally:
+                if gate is not None:
+                    gate.release()
+        finally:
+            call.close()
 
     async def _aattempt(self, call: Call, step: send_loop.Send, deadlines: deadline.Deadlines) -> output.Result | send_loop.Redirect:
         """One exchange within the call's deadline (for a stream: until its events begin)."""

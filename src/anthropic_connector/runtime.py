@@ -164,10 +164,7 @@ class Connector:
         if call is None:
             self._refresh_models()
             call = self._call(name, payload, timeout, max_retries, output_file)
-        try:
-            result = self._dispatcher.send(call)
-        finally:
-            call.close()
+        result = self._dispatcher.send(call)
         return model.read(result) if model else result
 
     async def arun(
@@ -184,7 +181,7 @@ class Connector:
 
             await asyncio.to_thread(self._refresh_models)
             call = self._call(name, payload, timeout, max_retries, output_file)
-        result = await _asent(self._dispatcher, call)
+        result = await self._dispatcher.asend(call)
         return model.read(result) if model else result
 
     @property
@@ -213,7 +210,7 @@ class Connector:
         own = self._dispatcher.sibling()  # this call's event loop is its own, and so is its client
 
         async def send(op: str, payload: Any, timeout: float | None = None, max_retries: int | None = None) -> Result:
-            return await _asent(own, self._call(op, payload, timeout, max_retries))
+            return await own.asend(self._call(op, payload, timeout, max_retries))
 
         async def main() -> dict[str, Any]:
             try:
@@ -289,13 +286,6 @@ def _output_model(model: Any) -> OutputModel | None:
     from .output_model import OutputModel
 
     return OutputModel(model)
-
-
-async def _asent(dispatcher: Dispatcher, call: Call) -> Result:
-    try:
-        return await dispatcher.asend(call)
-    finally:
-        call.close()
 
 
 def _sink(op: Operation, output_file: str | Path | None) -> Path | None:
