@@ -86,13 +86,18 @@ def test_events_hold_their_turn_for_the_whole_stream(recorder: Recorder, connect
     assert order.index("x:message_stop") < order.index("y:message_start")
 
 
-def test_a_run_cancelled_while_it_waits_never_takes_its_turn() -> None:
-    from anthropic_connector.dispatch import _acquire_within
+def test_a_run_cancelled_while_it_waits_never_takes_its_turn(connection: dict[str, Any]) -> None:
+    from test_streaming import REQUEST
+
+    connector = Connector(MANIFEST, connection, max_in_flight=1)
+    call = connector._call("create_message", REQUEST, None, None)
+    dispatcher = connector._dispatcher
 
     async def main() -> bool:
-        gate = asyncio.Semaphore(1)
+        gate, deadlines = dispatcher._here()
+        assert gate is not None
         await gate.acquire()
-        waiter = asyncio.ensure_future(_acquire_within(gate, 5))
+        waiter = asyncio.ensure_future(dispatcher._wait_turn(call, gate, deadlines))
         await asyncio.sleep(0)
         gate.release()
         waiter.cancel()  # in the same loop iteration as the release

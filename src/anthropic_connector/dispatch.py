@@ -97,15 +97,6 @@ def _refuse_clear_proxy(connection: Connection) -> None:
         )
 
 
-async def _acquire_within(gate: asyncio.Semaphore, seconds: float | None) -> None:
-    """gate.acquire() with a deadline that a cancellation cannot slip past (asyncio.wait_for
-    could return a won acquire to a task that was cancelled meanwhile)."""
-    import asyncio
-
-    async with asyncio.timeout(seconds):
-        await gate.acquire()
-
-
 class Dispatcher:
     """Owns the HTTP clients for one connection; runs Calls to their outputs."""
 
@@ -253,17 +244,20 @@ class Dispatcher:
             self._turns = (loop, gate, deadline.Deadlines(loop))
         return self._turns[1], self._turns[2]
 
-    def _turn(self, call: Call, gate: asyncio.Semaphore) -> Awaitable[Any]:
+    def _turn(self, call: Call, gate: asyncio.Semaphore, deadlines: deadline.Deadlines) -> Awaitable[Any]:
         """A place among max_in_flight requests at ``gate`` (asyncio.Semaphore is fair: first
         come, first served), for the caller to await and release once done: the gate's own
         acquire when a place is free (no coroutine of ours around it, on every run), else a
         wait no longer than the call's pool timeout. (Not a context manager:
         asynccontextmanager's generator costs 2 µs on every run.)"""
-        return self._wait_turn(call, gate) if gate.locked() else gate.acquire()
+        return self._wait_turn(call, gate, deadlines) if gate.locked() else gate.acquire()
 
-    async def _wait_turn(self, call: Call, gate: asyncio.Semaphore) -> None:
+    async def _wait_turn(self, call: Call, gate: asyncio.Semaphore, deadlines: deadline.Deadlines) -> None:
+        """The wait for a turn, within the attempts' own deadlines: a cancellation cannot slip
+        past it (asyncio.wait_for could return a won acquire to a task cancelled meanwhile)."""
         try:
-            await _acquire_within(gate, call.request.extensions.get("timeout", {}).get("pool"))
+            with deadlines.within(call.request.extensions.get("timeout", {}).get("pool")):
+                await gate.acquire()
         except TimeoutError:  # asyncio's, since Python 3.11
             raise errors.APITimeoutError(
                 f"{_where(call.request)}: no turn among {self._max_in_flight} requests in flight within the timeout"
@@ -275,7 +269,7 @@ class Dispatcher:
         gate, deadlines = self._here()
         try:
             if gate is not None:
-                await self._turn(call, gate)
+                await self._turn(call, gate, deadlines)
             try:
                 return await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._aattempt(call, step, deadlines), self.clock.asleep)
             finally:
@@ -305,7 +299,7 @@ class Dispatcher:
         """
         gate, deadlines = self._here()
         if gate is not None:
-            await self._turn(call, gate)
+            await self._turn(call, gate, deadlines)
         try:
             response, reader = await send_loop.adrive(send_loop.retrying(call, self.clock), lambda step: self._astarted(call, step, deadlines), self.clock.asleep)
             try:
