@@ -395,6 +395,17 @@ def test_a_request_spec_that_cannot_run_fails_at_load(copy_of_manifest: Path, re
     assert any(named in mistake for mistake in caught.value.details)
 
 
+@pytest.mark.parametrize("header", ["host", "content-length", "content-type", "transfer-encoding"])
+def test_an_input_field_cannot_be_sent_as_the_bodys_framing(copy_of_manifest: Path, header: str) -> None:
+    """The builder writes these from the body (operations.request_call): a field mapped to one
+    is refused at load, at its place in the manifest, not sent twice or in conflict."""
+    _add_get_thing(copy_of_manifest.parent, {"method": "GET", "path": "/v1/things/{thing_id}", "headers": {"limit": header}})
+    with pytest.raises(ConfigurationError) as caught:
+        manifest_module.load(copy_of_manifest)
+    assert caught.value.details[0]["path"].endswith("/request/headers/limit")
+    assert caught.value.details[0]["message"].startswith(f'"{header}" is not allowed here (The body\'s own framing')
+
+
 def test_the_handler_names_the_manifest_accepts_are_the_builders() -> None:
     from anthropic_connector.operations import BUILDERS
 
