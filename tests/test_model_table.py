@@ -182,3 +182,61 @@ def test_arun_fetches_off_the_event_loop(recorder: Recorder, connection: dict[st
     assert seen and seen[0] != threading.main_thread().name
 
 
+
+
+def test_events_confirm_a_refusal_off_the_event_loop_then_stream(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """events() refuses at once what a fresh table would refuse too; what only the shipped table
+    refuses is asked of the API (off the event loop) when iteration starts, and then streams."""
+    import asyncio
+    import threading
+
+    from test_streaming import sse_answer
+
+    listing = api(LISTING)
+    recorder.script(lambda request: listing(request) if request.path == "/v1/models" else sse_answer())
+    seen: list[str] = []
+    real = models.fetch
+
+    def spy(run: Any) -> list[Any]:
+        seen.append(threading.current_thread().name)
+        return real(run)
+
+    async def main() -> list[str]:
+        async with Connector(MANIFEST, connection) as connector:
+            stream = connector.events("create_message", {**BASE, "max_tokens": 200000})
+            types = [event["type"] async for event in stream]
+            with pytest.raises(ValidationError) as caught:  # the fresh table is at hand now: refused at the call
+                connector.events("create_message", {**BASE, "max_tokens": 300000})
+            assert caught.value.details[0]["message"] == "must be at most 256000, the most claude-sonnet-5-5 writes"
+            return types
+
+    models.fetch, saved = spy, models.fetch
+    try:
+        types = asyncio.run(main())
+    finally:
+        models.fetch = saved
+    assert types[0] == "message_start" and types[-1] == "message_stop"
+    assert len(seen) == 1 and seen[0] != threading.main_thread().name
+    assert len(gets(recorder)) == 1 and posted(recorder)[0].json()["max_tokens"] == 200000
+
+
+def test_run_many_confirms_a_refusal_once_for_every_line(recorder: Recorder, connection: dict[str, Any], tmp_path: Path) -> None:
+    """The lines are checked as run checks them: refused on the shipped table, confirmed by
+    one fetch, and then sent (200,000 tokens) or refused in the API's words (a retired model)."""
+    inputs = tmp_path / "in.jsonl"
+    lines = [{**BASE, "max_tokens": 200000}, {**BASE, "max_tokens": 150000}, {**BASE, "model": "claude-2.1"}]
+    inputs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with Connector(MANIFEST, connection) as connector:
+        summary = connector.run_many("create_message", inputs, tmp_path / "out.jsonl", skip_invalid=True, progress=False)
+    results = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert (summary["succeeded"], summary["failed"]) == (2, 1)
+    assert results[2]["error"]["details"] == [{"path": "/model", "message": "claude-2.1 was retired (2025-07-21): use claude-sonnet-5-5 instead"}]
+    assert len(gets(recorder)) == 1 and [r.json()["max_tokens"] for r in posted(recorder)] == [200000, 150000]
+
+
+def test_validate_sends_nothing_unless_asked_to_confirm(recorder: Recorder, connection: dict[str, Any]) -> None:
+    with Connector(MANIFEST, connection) as connector:
+        assert connector.validate("create_message", {**BASE, "max_tokens": 200000})[0]["path"] == "/max_tokens"
+        assert recorder.requests == []
+        assert connector.validate("create_message", {**BASE, "max_tokens": 200000}, confirm=True) == []
+    assert len(gets(recorder)) == 1 and posted(recorder) == []

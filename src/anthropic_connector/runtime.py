@@ -102,10 +102,17 @@ class Connector:
     def output_schema(self, name: str) -> dict[str, Any]:
         return self.manifest.operation(name).output_schema
 
-    def validate(self, name: str, payload: Any) -> list[dict[str, str]]:
+    def validate(self, name: str, payload: Any, *, confirm: bool = False) -> list[dict[str, str]]:
         """Every violation of the operation's input schema, else of its rules (empty when valid).
-        It sends nothing: the rules read the model table at hand (models.py)."""
-        return problems(self.manifest.operation(name), payload, self._facts())[0]
+        It sends nothing: the rules read the model table at hand (models.py). ``confirm``: a
+        refusal that rests on that table is first confirmed by a fresh one when a fetch is due
+        (GET /v1/models), as ``run`` does before refusing."""
+        op = self.manifest.operation(name)
+        found, on_model = problems(op, payload, self._facts())
+        if on_model and confirm and self._models.due():
+            self._refresh_models()
+            found = problems(op, payload, self._facts())[0]
+        return found
 
     def _facts(self) -> Facts:
         """What the rules know beyond the input, made again only when the model table changed."""
@@ -131,15 +138,33 @@ class Connector:
         call = build(op, payload, self._overridden(timeout, max_retries), _sink(op, output_file))
         return call if self._guard is None else replace(call, guard=self._guard)
 
-    def _confirmable(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None) -> Call | None:
+    def _confirmable(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call | None:
         """``_call``, or None when its refusal rests on a model table that a fetch is due to
-        confirm first (models.py says when)."""
+        confirm first (models.py says when): then ``_confirmed`` or ``_aconfirmed`` makes it."""
         try:
             return self._call(name, payload, timeout, max_retries, output_file)
         except ModelRuleError:
             if not self._models.due():
                 raise
             return None
+
+    def _confirmed(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
+        """``_call`` once the model table is fresh: what every sync entry point sends."""
+        call = self._confirmable(name, payload, timeout, max_retries, output_file)
+        if call is None:
+            self._refresh_models()
+            call = self._call(name, payload, timeout, max_retries, output_file)
+        return call
+
+    async def _aconfirmed(self, name: str, payload: Any, timeout: float | None, max_retries: int | None, output_file: str | Path | None = None) -> Call:
+        """``_confirmed`` for the async entry points: a fetch runs in a worker thread."""
+        call = self._confirmable(name, payload, timeout, max_retries, output_file)
+        if call is None:
+            import asyncio  # here, not at the top: a sync run never needs it
+
+            await asyncio.to_thread(self._refresh_models)
+            call = self._call(name, payload, timeout, max_retries, output_file)
+        return call
 
     def _refresh_models(self) -> None:
         self._models.refresh(lambda: models.fetch(self.run))
@@ -160,11 +185,7 @@ class Connector:
         """
         model = _output_model(output_model)
         payload = model.ask(payload) if model else payload
-        call = self._confirmable(name, payload, timeout, max_retries, output_file)
-        if call is None:
-            self._refresh_models()
-            call = self._call(name, payload, timeout, max_retries, output_file)
-        result = self._dispatcher.send(call)
+        result = self._dispatcher.send(self._confirmed(name, payload, timeout, max_retries, output_file))
         return model.read(result) if model else result
 
     async def arun(
@@ -175,13 +196,7 @@ class Connector:
         table fetch, when one is due, runs in a worker thread)."""
         model = _output_model(output_model)
         payload = model.ask(payload) if model else payload
-        call = self._confirmable(name, payload, timeout, max_retries, output_file)
-        if call is None:
-            import asyncio  # here, not at the top: a sync run never needs it
-
-            await asyncio.to_thread(self._refresh_models)
-            call = self._call(name, payload, timeout, max_retries, output_file)
-        result = await self._dispatcher.asend(call)
+        result = await self._dispatcher.asend(await self._aconfirmed(name, payload, timeout, max_retries, output_file))
         return model.read(result) if model else result
 
     @property
@@ -245,7 +260,7 @@ class Connector:
         op = self.manifest.operation(name)
         if op.request is None or op.request.response != "jsonl":
             raise ConfigurationError(f"operation {name!r} does not answer JSON Lines")
-        return self._dispatcher.lines(self._call(name, payload, timeout, max_retries))
+        return self._dispatcher.lines(self._confirmed(name, payload, timeout, max_retries))
 
     def events(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None) -> AsyncGenerator[dict[str, Any], None]:
         """The operation's server-sent events as they arrive (each event's JSON data).
@@ -258,7 +273,19 @@ class Connector:
         op = self.manifest.operation(name)
         if not op.stream:
             raise ConfigurationError(f"operation {name!r} does not stream events")
-        return self._dispatcher.aevents(self._call(name, {**payload, "stream": True} if isinstance(payload, dict) else payload, timeout, max_retries))
+        payload = {**payload, "stream": True} if isinstance(payload, dict) else payload
+        call = self._confirmable(name, payload, timeout, max_retries)
+        return self._dispatcher.aevents(call) if call is not None else self._confirmed_events(name, payload, timeout, max_retries)
+
+    async def _confirmed_events(self, name: str, payload: Any, timeout: float | None, max_retries: int | None) -> AsyncGenerator[dict[str, Any], None]:
+        """``events`` for an input refused on a model table a fetch is due to confirm: the fetch
+        runs off the event loop once iteration starts, then the input is checked again."""
+        import contextlib
+
+        call = await self._aconfirmed(name, payload, timeout, max_retries)
+        async with contextlib.aclosing(self._dispatcher.aevents(call)) as events:
+            async for event in events:
+                yield event
 
     def close(self) -> None:
         self._dispatcher.close()

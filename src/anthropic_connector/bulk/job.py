@@ -35,7 +35,7 @@ class Connector(Protocol):
     @property
     def clock(self) -> Clock: ...
 
-    def validate(self, name: str, payload: Any) -> list[dict[str, str]]: ...
+    def validate(self, name: str, payload: Any, *, confirm: bool = False) -> list[dict[str, str]]: ...
 
     def run(self, name: str, payload: Any, *, timeout: float | None = None, max_retries: int | None = None, output_file: str | Path | None = None) -> Result: ...
 
@@ -103,7 +103,9 @@ class Job:
         self.tally.lines = found.lines
 
     def _check(self, payload: Any) -> list[dict[str, str]]:
-        return self.connector.validate(self.operation, payload)
+        """``run``'s check: a line refused on a model table older than a day is confirmed by a
+        fresh one first (once per run: the fetched table is then at hand)."""
+        return self.connector.validate(self.operation, payload, confirm=True)
 
     def walk(self) -> Iterator[Line | dict[str, Any]]:
         """Each input line in order: its earlier result when done, an invalid line's error, or
