@@ -378,3 +378,28 @@ def test_a_giant_number_for_an_integer_field_is_refused(op: str, field: str) -> 
     done = cli_subprocess(["run", op, "-", "--sandbox"], stdin=json.dumps(payload).encode())
     error = envelope(done)
     assert done.returncode == 2 and [d["path"] for d in error["details"]] == [f"/{field}"]
+
+
+@pytest.mark.parametrize(("size", "refused"), [(999, False), (1000, False), (1001, True), (50_000, True)])
+def test_a_file_is_read_to_the_limit_and_no_further(size: int, refused: bool, tmp_path: Path) -> None:
+    """A file is read by its size, not by a buffer of the limit's; the limit still holds, to the byte."""
+    from anthropic_connector.errors import ValidationError
+    from anthropic_connector.inputs import read_bounded
+
+    path = tmp_path / "input.json"
+    path.write_bytes(b"x" * size)
+    if refused:
+        with pytest.raises(ValidationError, match="is larger than 1,000 bytes, the limit"):
+            read_bounded(path, 1000, "the input", ValidationError, "--max-input-bytes")
+    else:
+        assert read_bounded(path, 1000, "the input", ValidationError, "--max-input-bytes") == b"x" * size
+
+
+def test_a_file_longer_than_its_size_says_is_read_whole_within_the_limit() -> None:
+    """/proc's files say they are empty: the read goes on past the size, to the limit."""
+    from anthropic_connector.errors import ValidationError
+    from anthropic_connector.inputs import read_bounded
+
+    assert read_bounded("/proc/self/status", 1_000_000, "the input", ValidationError, "--max-input-bytes").startswith(b"Name:")
+    with pytest.raises(ValidationError, match="is larger than 10 bytes"):
+        read_bounded("/proc/self/status", 10, "the input", ValidationError, "--max-input-bytes")

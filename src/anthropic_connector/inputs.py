@@ -50,9 +50,15 @@ def read_bounded(source: str | Path, limit: int, what: str, error: type[Connecto
             if not stat.S_ISREG(os.stat(source).st_mode):  # before opening: opening a FIFO with no writer blocks
                 raise _problem(error, what, not_regular)
             with open(source, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+                found = os.fstat(handle.fileno())
+                if not stat.S_ISREG(found.st_mode):  # swapped since the stat
                     raise _problem(error, what, not_regular)
-                data = handle.read(limit + 1)
+                # Sized by the file, not the limit: a read of limit + 1 makes a buffer of that
+                # size first (16 MiB for each of a manifest's ~80 files). A file longer than its
+                # size says (grown since, or /proc's, which say 0) is read on to the limit.
+                data = handle.read(min(found.st_size, limit) + 1)
+                if found.st_size < len(data) <= limit:
+                    data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             raise _problem(error, what, f"cannot be read: {exc.strerror or exc}") from None
     if len(data) > limit:
