@@ -267,8 +267,9 @@ class Connector:
 
         Only for operations that stream (create_message, create_completion); the request is
         sent with stream: true whatever the input says. The input is checked here, before
-        anything is sent. The stream holds one of the ``max_in_flight`` turns until it ends
-        or the generator is closed (``contextlib.aclosing``).
+        anything is sent; only a refusal that a fresh model table must confirm first waits for
+        iteration to start (the fetch runs in a worker thread). The stream holds one of the
+        ``max_in_flight`` turns until it ends or the generator is closed (``contextlib.aclosing``).
         """
         op = self.manifest.operation(name)
         if not op.stream:
