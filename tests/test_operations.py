@@ -258,18 +258,26 @@ def test_public_names_are_sorted() -> None:
     assert anthropic_connector.__all__ == sorted(anthropic_connector.__all__)
 
 
+@pytest.mark.parametrize("base_url", ["http://[::1]:8080/prefix", "https://api.anthropic.com", "http://:8080"])
 @pytest.mark.parametrize("op", [o for o in OPERATIONS if o.request is not None and o.request.body == "json"], ids=lambda o: o.name)
-def test_a_json_body_is_the_request_httpx2s_json_makes(op: Operation, fake_key: str) -> None:
+def test_a_json_body_is_the_request_httpx2s_json_makes(op: Operation, base_url: str, fake_key: str) -> None:
     """request_call builds a JSON request's headers once, itself: they and the body are byte for
     byte (and in order) what ``httpx2.Request(json=...)`` makes of the same headers and body."""
     import httpx2
 
     from anthropic_connector.operations import build
 
-    connection = Connection.from_mapping({"api_key": fake_key, "base_url": "http://[::1]:8080/prefix"}, MANIFEST)
+    connection = Connection.from_mapping({"api_key": fake_key, "base_url": base_url}, MANIFEST)
     request = build(op, sendable(op), connection).request
     body = json.loads(request.content)
     own = [(k, v) for k, v in request.headers.raw if k.lower() not in (b"host", b"content-length", b"content-type")]
     reference = httpx2.Request(request.method, request.url, headers=own, json=body)
     assert request.headers.raw == reference.headers.raw
     assert request.content == reference.content
+
+
+def test_a_base_url_with_no_host_is_unreachable_not_a_crash(fake_key: str) -> None:
+    """``http://:8080`` passes the connection schema; a run says it cannot connect."""
+    with Connector(MANIFEST, {"api_key": fake_key, "base_url": "http://:8080", "max_retries": 0}) as connector, pytest.raises(ConnectorError) as caught:
+        connector.run("count_tokens", sendable(MANIFEST.operation("count_tokens")))
+    assert caught.value.type == "connection_error"

@@ -129,8 +129,9 @@ def request_call(op: Operation, payload: dict[str, Any], connection: Connection)
     if content is None:
         request = httpx2.Request(spec.method, url, headers={**connection.api_headers, **headers}, **kwargs)
     else:  # the request httpx2's json= makes, its headers in the same order, built once, not three times
+        host = _host(connection.base_url)
         framing = {"Content-Length": str(len(content)), "Content-Type": "application/json"}
-        request = httpx2.Request(spec.method, url, headers={"Host": _host(connection.base_url), **connection.api_headers, **headers, **framing}, stream=httpx2.ByteStream(content))
+        request = httpx2.Request(spec.method, url, headers={**({"Host": host} if host else {}), **connection.api_headers, **headers, **framing}, stream=httpx2.ByteStream(content))
         request.read()
     hint = spell(payload[spec.placeholders[-1]]) if spec.placeholders else None
     check = op.line_validator if spec.response == "jsonl" else op.expect_validator or op.output_validator
@@ -142,9 +143,10 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=Fa
 
 
 @functools.lru_cache(maxsize=32)
-def _host(base_url: str) -> str:
-    """The Host header httpx2 writes for a request to ``base_url``'s origin, asked of httpx2 once."""
-    return httpx2.Request("GET", base_url).headers["Host"]
+def _host(base_url: str) -> str | None:
+    """The Host header httpx2 writes for a request to ``base_url``'s origin, asked of httpx2
+    once; None for a URL with no host (``http://:8080``), which then fails as unreachable."""
+    return httpx2.Request("GET", base_url).headers.get("Host")
 
 
 def _builders() -> dict[str, Callable[[Operation, dict[str, Any], Connection], Call]]:
