@@ -182,8 +182,6 @@ def test_arun_fetches_off_the_event_loop(recorder: Recorder, connection: dict[st
     assert seen and seen[0] != threading.main_thread().name
 
 
-
-
 def test_events_confirm_a_refusal_off_the_event_loop_then_stream(recorder: Recorder, connection: dict[str, Any]) -> None:
     """events() refuses at once what a fresh table would refuse too; what only the shipped table
     refuses is asked of the API (off the event loop) when iteration starts, and then streams."""
@@ -232,6 +230,33 @@ def test_run_many_confirms_a_refusal_once_for_every_line(recorder: Recorder, con
     assert (summary["succeeded"], summary["failed"]) == (2, 1)
     assert results[2]["error"]["details"] == [{"path": "/model", "message": "claude-2.1 was retired (2025-07-21): use claude-sonnet-5-5 instead"}]
     assert len(gets(recorder)) == 1 and [r.json()["max_tokens"] for r in posted(recorder)] == [200000, 150000]
+
+
+def test_arun_many_confirms_off_the_event_loop(recorder: Recorder, connection: dict[str, Any], tmp_path: Path) -> None:
+    """arun_many checks its file (and fetches the table, once) in a worker thread, not on the host's loop."""
+    import asyncio
+    import threading
+
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps({**BASE, "max_tokens": tokens}) + "\n" for tokens in (200000, 150000)))
+    seen: list[str] = []
+    real = models.fetch
+
+    def spy(run: Any) -> list[Any]:
+        seen.append(threading.current_thread().name)
+        return real(run)
+
+    async def main() -> dict[str, Any]:
+        async with Connector(MANIFEST, connection) as connector:
+            return await connector.arun_many("create_message", inputs, tmp_path / "out.jsonl", progress=False)
+
+    models.fetch, saved = spy, models.fetch
+    try:
+        summary = asyncio.run(main())
+    finally:
+        models.fetch = saved
+    assert summary["succeeded"] == 2 and len(seen) == 1 and seen[0] != threading.main_thread().name
+    assert len(gets(recorder)) == 1
 
 
 def test_validate_sends_nothing_unless_asked_to_confirm(recorder: Recorder, connection: dict[str, Any]) -> None:

@@ -25,9 +25,10 @@ from .hooks import AnthropicConnectorHook
 
 
 def checked(connector: Connector, operation: str, payload: Any, log: Any) -> None:
-    """Fail the task, every violation logged, when ``payload`` breaks the operation's schema."""
+    """Fail the task, every violation logged, when ``payload`` breaks the operation's schema
+    or rules (a refusal on the model table confirmed first, as ``run`` would)."""
     try:
-        problems = connector.validate(operation, payload)
+        problems = connector.validate(operation, payload, confirm=True)
     except ConfigurationError as exc:  # an operation the manifest does not have
         raise AirflowFailException(exc.message) from None
     if problems:

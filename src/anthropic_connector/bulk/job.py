@@ -10,6 +10,7 @@ with a tally and a progress bar.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,23 +96,20 @@ class Job:
         return {"timeout": self.options.timeout, "max_retries": self.options.max_retries}
 
     def check(self) -> None:
-        """Fold what a dead run left, then check every line; refuse the file if any is bad."""
+        """Fold what a dead run left, then check every line as ``run`` would (a refusal on a
+        model table older than a day confirmed by one fetch); refuse the file if any is bad.
+        ``walk`` checks each line again against the table this leaves, and fetches nothing."""
         self.ledger.fold()
-        found = survey(self.inputs, self._check, self.options.max_line_bytes)
+        found = survey(self.inputs, functools.partial(self.connector.validate, self.operation, confirm=True), self.options.max_line_bytes)
         if found.invalid and not self.options.skip_invalid:
             raise found.refuse(self.inputs)
         self.tally.lines = found.lines
-
-    def _check(self, payload: Any) -> list[dict[str, str]]:
-        """``run``'s check: a line refused on a model table older than a day is confirmed by a
-        fresh one first (once per run: the fetched table is then at hand)."""
-        return self.connector.validate(self.operation, payload, confirm=True)
 
     def walk(self) -> Iterator[Line | dict[str, Any]]:
         """Each input line in order: its earlier result when done, an invalid line's error, or
         the Line to send. Reads the input and the earlier results a line at a time."""
         earlier = self.ledger.earlier()
-        for line in read(self.inputs, self._check, self.options.max_line_bytes):
+        for line in read(self.inputs, functools.partial(self.connector.validate, self.operation), self.options.max_line_bytes):
             before = ledger.matching(line, next(earlier), self.ledger)
             if ledger.is_done(before):
                 assert before is not None

@@ -3,6 +3,7 @@ through Message Batches (``run_batches``), with the options both share."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -32,7 +33,7 @@ async def arun_many(
     ``send``: how one input is run (default ``connector.arun``; a sync host's private event
     loop passes its own)."""
     job = Job(connector, operation, inputs, output, options)
-    job.check()
+    await asyncio.to_thread(job.check)  # reads the whole file, and may fetch the model table: not on the caller's loop
     arun = send or connector.arun
 
     async def one(line: Line) -> dict[str, Any]:

@@ -212,11 +212,13 @@ class Service:
         """Server-sent events; a failure before the first event is an ordinary error answer."""
         scope = self._connector(request)
         connector = await scope.__aenter__()
-        events = connector.events(name, payload)
+        events = None
         try:
+            events = connector.events(name, payload)
             first = await events.__anext__()
         except BaseException:
-            await events.aclose()
+            if events is not None:
+                await events.aclose()
             await scope.__aexit__(None, None, None)
             raise
 
