@@ -240,3 +240,10 @@ def test_violations_are_ordered_with_indices_as_numbers() -> None:
     messages[10] = {"role": "robot", "content": "hi"}
     problems = MANIFEST.operation("create_message").validator.errors({**MESSAGE, "messages": messages})
     assert [p["path"] for p in problems] == ["/messages/2/role", "/messages/10/role"]
+
+
+@pytest.mark.parametrize("paging", [{"limit": 5}, {"page": "page_1"}, {"limit": 5, "page": "page_1"}])
+def test_list_files_by_ids_or_by_page_not_both(connector: Connector, paging: dict[str, Any]) -> None:
+    """The two ways of listing files do not mix: said in words, at the input's root, once."""
+    found = connector.validate("list_files", {"ids": ["file_011CNha8iCJcU1wXNR6q4V8w"], **paging})
+    assert found == [{"path": "", "message": "must not give ids together with page or limit: ids names the files to get, page and limit go through all of them"}]

@@ -403,7 +403,7 @@ def test_an_input_field_cannot_be_sent_as_the_bodys_framing(copy_of_manifest: Pa
     with pytest.raises(ConfigurationError) as caught:
         manifest_module.load(copy_of_manifest)
     assert caught.value.details[0]["path"].endswith("/request/headers/limit")
-    assert caught.value.details[0]["message"].startswith(f'"{header}" is not allowed here (The body\'s own framing')
+    assert caught.value.details[0]["message"] == "must not be host, content-length, content-type or transfer-encoding: the builder writes those from the body"
 
 
 def test_the_handler_names_the_manifest_accepts_are_the_builders() -> None:

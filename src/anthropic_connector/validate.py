@@ -74,7 +74,7 @@ _MESSAGES: dict[str, Callable[[SchemaViolation], str]] = {
     "maxItems": lambda e: f"must have at most {e.validator_value} items",
     "pattern": lambda e: f"{_shown(e)} is not in the expected form ({_form(e.schema, e.validator_value)})",
     "oneOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
-    "not": lambda e: f"{_shown(e)} is not allowed here" + (f" ({e.validator_value['description']})" if isinstance(e.validator_value, dict) and e.validator_value.get("description") else ""),
+    "not": lambda e: str(e.validator_value["description"]) if isinstance(e.validator_value, dict) and e.validator_value.get("description") else f"{_shown(e)} is not allowed here",
     "anyOf": lambda e: "must be one of the accepted forms" + (f": {e.schema['description']}" if e.schema.get("description") else ""),
 }
 
