@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +44,14 @@ OPERATION_IDS = [op.name for op in OPERATIONS]
 
 # Every fake key handed out this session: none may ever show up in a CLI's stdout or stderr.
 SECRETS: set[str] = set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the processes the tests start, however the suite was started: a shell
+    starts a background job (``make test &``) with SIGINT ignored, every child inherits that,
+    and the tests of an interrupted run would wait for a signal that never comes."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a handler: its children start with the default
 
 
 def unbundled(schema: Any, file: Any) -> Any:
