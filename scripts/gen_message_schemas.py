@@ -699,7 +699,35 @@ def build_output() -> JSON:
         "definitions": dict(sorted(defs.items())),
     }
     titled_branches(schema, schema["definitions"])
+    open_values(schema)
     return schema
+
+
+def open_values(node: Any) -> None:
+    """Each enum of an answer's values (a stop reason, an error code, a service tier) made open:
+    the API adds values over time, and an answer it sent is passed through, not refused. The
+    known values stay, as examples and in the description. A ``type`` that tells a union's
+    branches apart stays closed, and so does the catch-all block's ``not``."""
+    if isinstance(node, list):
+        for item in node:
+            open_values(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            for name, prop in value.items():
+                if name != "type":
+                    open_values(prop)
+        elif key != "not":
+            open_values(value)
+    values = node.get("enum")
+    if isinstance(values, list) and all(isinstance(v, str) or v is None for v in values):
+        known = [v for v in node.pop("enum") if v is not None]
+        node.setdefault("type", ["string", "null"] if None in values else "string")
+        said = str(node.get("description", "")).rstrip()
+        node["description"] = (said + " " if said else "") + "Known values: " + ", ".join(known) + "; one the API adds later is passed through as it is."
+        node["examples"] = known
 
 
 def _resolve_def(defs: dict[str, JSON], branch: JSON) -> JSON:

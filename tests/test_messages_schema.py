@@ -21,8 +21,9 @@ import pytest
 import typing_extensions as te
 from anthropic.types import message_create_params as ga_params
 from anthropic.types.beta import message_create_params as beta_params
-from conftest import MANIFEST, REPO
+from conftest import MANIFEST, REPO, Answer, Recorder
 
+from anthropic_connector import Connector, UnexpectedResponseError
 from anthropic_connector.validate import Validator
 
 OP = MANIFEST.operation("create_message")
@@ -98,6 +99,8 @@ def enum_of(prop: dict[str, Any]) -> list[Any]:
         return list(prop["enum"])
     if "const" in prop:
         return [prop["const"]]
+    if "oneOf" not in prop:  # an answer's open values (open_values in gen_message_schemas.py): the known ones
+        return list(prop["examples"])
     return [b.get("const") for b in prop["oneOf"]]
 
 
@@ -177,6 +180,22 @@ def test_the_output_stays_open_and_requires_only_what_the_api_always_sends() -> 
     assert "additionalProperties: false" not in json.dumps(OUTPUT).replace('"additionalProperties": false', "additionalProperties: false")
     assert OUTPUT["required"] == ["id", "type", "role", "content", "model", "stop_reason", "stop_sequence"]
     assert {k for k, r in keys(T.Message).items() if r} - set(OUTPUT["required"]) == {"usage"}  # the seed's answer has none
+
+
+def test_an_answer_with_values_the_api_added_later_is_passed_through(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """The API adds stop reasons, service tiers and error codes over time: an answer with a new
+    one is the output as sent, not an unexpected_response. The shapes stay held: a value of
+    another JSON type, or an unknown field where a closed one is, still is refused."""
+    answer = {**MANIFEST.operation("create_message").sample_output, "stop_reason": "a_reason_added_later"}
+    answer["usage"] = {**answer.get("usage", {"input_tokens": 1, "output_tokens": 1}), "service_tier": "a_tier_added_later"}
+    recorder.script(Answer(200, answer))
+    with Connector(MANIFEST, connection) as connector:
+        output = connector.run("create_message", {"model": "claude-sonnet-5-5", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}).output
+        assert (output["stop_reason"], output["usage"]["service_tier"]) == ("a_reason_added_later", "a_tier_added_later")
+        recorder.script(Answer(200, {**answer, "stop_reason": 7}))
+        with pytest.raises(UnexpectedResponseError) as caught:
+            connector.run("create_message", {"model": "claude-sonnet-5-5", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]})
+    assert caught.value.details[0]["path"] == "/stop_reason"
 
 
 def test_every_beta_header_named_is_one_the_sdk_knows() -> None:
