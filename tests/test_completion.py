@@ -80,7 +80,7 @@ def test_a_prefill_is_refused_when_the_model_takes_none() -> None:
     assert asked("\n\nHuman: Hi\n\nAssistant:", prefill=False)["messages"] == [{"role": "user", "content": "Hi"}]
 
 
-STOP_REASONS = MANIFEST.operation("create_message").output_schema["properties"]["stop_reason"]["enum"]
+STOP_REASONS = [*MANIFEST.operation("create_message").output_schema["properties"]["stop_reason"]["examples"], None]  # the known ones
 LEGACY = {"end_turn": "stop_sequence", "stop_sequence": "stop_sequence", "max_tokens": "max_tokens", "model_context_window_exceeded": "max_tokens",
           "tool_use": "tool_use", "pause_turn": "pause_turn", "compaction": "compaction", "refusal": "refusal", None: None}
 
@@ -88,6 +88,10 @@ LEGACY = {"end_turn": "stop_sequence", "stop_sequence": "stop_sequence", "max_to
 @pytest.mark.parametrize("reason", STOP_REASONS)
 def test_every_stop_reason_has_its_legacy_counterpart(reason: str | None) -> None:
     assert completion.stop_reason(reason) == LEGACY[reason]
+
+
+def test_a_stop_reason_added_later_is_passed_through() -> None:
+    assert completion.stop_reason("a_reason_added_later") == "a_reason_added_later"
 
 
 def reply(*blocks: dict[str, Any], stop_reason: str = "end_turn") -> dict[str, Any]:
