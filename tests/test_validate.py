@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
+import jsonschema_rs
 import pytest
 from conftest import MANIFEST, OPERATIONS, REPO, Answer, by_operation, load_json, sendable
 from jsonschema import Draft7Validator
@@ -352,6 +353,109 @@ def test_the_fast_validator_stops_at_the_branch_that_holds_only_where_no_value_h
     validator = Validator(schema)
     for value in ("s", 1, 1.5, True, None, [1], [True], {"type": "a"}, {"type": "b"}, {"type": "a", "x": "1"}, {"x": "1"}, "5m", "1h"):
         assert (validator.errors({"v": value}) == []) == Draft7Validator(schema).is_valid({"v": value}), value
+
+
+def test_a_subschema_written_twice_is_compiled_once_with_the_same_verdicts() -> None:
+    """lean() keeps each subschema written more than once as one definition its places $ref
+    (jsonschema-rs compiles a $ref's target once): alike subschemas, alike definitions, a
+    subschema under a $id (which changes what a $ref in it means) staying where it is, and a
+    new definition's name never taking a given one's."""
+    from anthropic_connector.validate import lean
+
+    config = {"type": "object", "properties": {"enabled": {"type": ["boolean", "null"]}}, "additionalProperties": False}
+    scoped = {"$id": "http://example.com/s", "type": "object", "properties": {"n": copy.deepcopy(config)}, "required": ["n"]}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": config, "b": copy.deepcopy(config), "c": {"anyOf": [copy.deepcopy(config), True]},
+            "d": {"$ref": "#/definitions/one"}, "e": {"$ref": "#/definitions/two"},
+            "f": scoped, "g": copy.deepcopy(scoped), "h": {"const": {"type": "object", "properties": {}, "additionalProperties": False}},
+            "i": {"type": "integer", "minimum": 0, "maximum": 5}, "j": {"type": "integer", "minimum": 0, "maximum": 6},
+            "k": {"type": ["number", "boolean"], "enum": [1], "minimum": 0}, "l": {"type": ["number", "boolean"], "enum": [True], "minimum": 0},
+        },
+        "definitions": {"one": {"type": "string", "minLength": 1, "maxLength": 5}, "two": {"type": "string", "minLength": 1, "maxLength": 5}, "shared0": {"const": 1}},
+    }
+    fast = lean(schema)
+    places = [fast["properties"][p] for p in "ab"] + [fast["properties"]["c"]["anyOf"][0]]
+    assert places[0] == places[1] == places[2] == {"$ref": places[0]["$ref"]}
+    assert fast["definitions"][places[0]["$ref"].split("/")[-1]] == config
+    one, two = fast["definitions"]["one"], fast["definitions"]["two"]
+    assert one == two == {"$ref": one["$ref"]} and fast["definitions"][one["$ref"].split("/")[-1]] == schema["definitions"]["one"]
+    assert fast["properties"]["f"] == fast["properties"]["g"] == scoped  # nothing under a $id moves
+    assert fast["properties"]["h"] == schema["properties"]["h"] and fast["definitions"]["shared0"] == {"const": 1}
+    compiled, oracle = jsonschema_rs.Draft7Validator(fast), Draft7Validator(schema)
+    values = [{}, {"a": {"enabled": True}}, {"a": {"enabled": 1}}, {"b": {"x": 1}}, {"c": 5}, {"c": {"enabled": None}}, {"c": {"enabled": "no"}},
+              {"d": ""}, {"d": "abc"}, {"e": "toolong"}, {"e": "ok"}, {"f": {"n": {"enabled": False}}}, {"f": {"n": {"x": 1}}}, {"g": {}}, {"h": {"type": "object", "properties": {}, "additionalProperties": False}}, {"h": {}},
+              {"i": 6}, {"j": 6}, {"k": 1}, {"k": True}, {"l": 1}, {"l": True}]
+    assert [compiled.is_valid(v) for v in values] == [oracle.is_valid(v) for v in values]
+
+
+def _variants(value: Any) -> Iterator[Any]:
+    """``value``, then ``value`` with one place in it changed: to a value of another JSON type,
+    to null, or (an object) given a key no schema names."""
+    yield value
+    places: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        places.append(path)
+        for key, item in node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ():
+            walk(item, (*path, key))
+
+    walk(value, ())
+    for path in places:
+        here = value
+        for key in path:
+            here = here[key]
+        for other in ([7, None] if isinstance(here, str) else ["x", None]) + ([{**here, "no_such_key": 1}] if isinstance(here, dict) else []):
+            changed = copy.deepcopy(value)
+            if not path:
+                yield other
+                continue
+            parent = changed
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = other
+            yield changed
+
+
+def _corpus(op: Any, kind: str) -> list[Any]:
+    """An operation's samples, and for create_message one instance of every tool and content block."""
+    from message_cases import INPUT, OUTPUT, block_names, response_block_names, tool_names, valid_instance
+
+    if kind == "output":
+        found = [op.sample_output]
+        if op.name == "create_message":
+            oracle = Draft7Validator(OUTPUT)
+            wrap = lambda block: {**op.sample_output, "content": [block]}  # noqa: E731
+            found += [wrap(valid_instance(name, OUTPUT, lambda v: not oracle.is_valid(v), wrap)[0]) for name in response_block_names()]
+        return found
+    found = [op.sample_input, *(example["input"] for example in op.examples)]
+    if op.name == "create_message":
+        oracle = Draft7Validator(INPUT)
+        tools = lambda tool: {**op.sample_input, "tools": [tool]}  # noqa: E731
+        found += [tools(valid_instance(name, INPUT, lambda v: not oracle.is_valid(v), tools)[0]) for name in tool_names()]
+        blocks = lambda block: {**op.sample_input, "messages": [{"role": "user", "content": [block]}]}  # noqa: E731
+        found += [blocks(valid_instance(name, INPUT, lambda v: not oracle.is_valid(v), blocks)[0]) for name in block_names()]
+    return found
+
+
+@by_operation()
+@pytest.mark.parametrize("kind", ["input", "output"])
+def test_the_compiled_schema_agrees_with_jsonschema_on_the_schema_as_written(op: Any, kind: str) -> None:
+    """What jsonschema-rs compiles is lean()'s schema: no annotations, exclusive oneOfs made
+    anyOfs, repeated subschemas shared. Its verdict on each sample, each of create_message's
+    tools and blocks, and each of those with one place broken, is the same as on the schema as
+    written."""
+    from anthropic_connector.validate import lean
+
+    schema = op.input_schema if kind == "input" else op.output_schema
+    compiled, oracle = jsonschema_rs.Draft7Validator(lean(schema)), jsonschema_rs.Draft7Validator(schema)
+    checked = disagree = 0
+    for value in _corpus(op, kind):
+        for variant in _variants(value):
+            checked += 1
+            disagree += compiled.is_valid(variant) != oracle.is_valid(variant)
+    assert disagree == 0 and checked > 1
 
 
 # -- input that is not JSON, or cannot be read -----------------------------------------------
