@@ -172,6 +172,8 @@ def build(op: Operation, payload: dict[str, Any], connection: Connection, sink: 
     if op.handler == "raw_http_request":
         call.request.headers.setdefault("user-agent", USER_AGENT)  # unless the user set one
     call.request.extensions["timeout"] = _timeouts(connection.timeout)
+    if call.check is not None:
+        call.check.compile()
     return call if sink is None else replace(call, sink=sink)
 
 
