@@ -526,6 +526,48 @@ def test_an_altered_cache_entry_is_never_trusted(copy_of_manifest: Path, tmp_pat
     assert json.loads(entry.read_text()) == good  # and the entry is written anew
 
 
+def test_a_schema_as_compiled_is_kept_until_a_file_or_lean_changes(copy_of_manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form of a schema the fast validator compiles (validate.lean) is kept beside the
+    manifest's entry and read by the next run instead of worked out; worked out anew when any of
+    the manifest's files changes, when lean's code does, or when the entry was altered."""
+    import hashlib
+    import json
+
+    from anthropic_connector import schema_files
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "anthropic-connector"
+    sample = load_json(copy_of_manifest.parent / "samples" / "create_message.input.json")
+
+    def verdict() -> list[dict[str, str]]:
+        return manifest_module.load(copy_of_manifest).operation("create_message").validator.errors(sample)
+
+    def keep_a_schema_that_refuses_all() -> dict[str, Any]:
+        (entry,) = folder.glob("lean-*.json")
+        kept = json.loads(entry.read_text())
+        refuse = json.dumps({"not": {}})
+        entry.write_text(json.dumps({**kept, "value": refuse, "digest": hashlib.sha256(refuse.encode()).hexdigest()}))
+        return kept
+
+    manifest_module.load(copy_of_manifest)  # a fresh check compiles as it reads, and keeps nothing
+    assert not list(folder.glob("lean-*.json"))
+    assert verdict() == []
+    keep_a_schema_that_refuses_all()
+    assert verdict() != []  # what is kept is what is compiled
+
+    other = copy_of_manifest.parent / "samples" / "create_message.output.json"
+    other.write_text(json.dumps(load_json(other), indent=4), encoding="utf-8")  # another file's bytes
+    assert verdict() == []
+    kept = keep_a_schema_that_refuses_all()
+    monkeypatch.setattr(schema_files, "lean_code", lambda: "another lean")
+    assert verdict() == []
+
+    (entry,) = folder.glob("lean-*.json")
+    kept = json.loads(entry.read_text())
+    entry.write_text(json.dumps({**kept, "value": json.dumps({"not": {}})}))  # altered: the digest no longer holds
+    assert verdict() == [] and json.loads(entry.read_text()) == kept
+
+
 def test_schemas_are_held_to_draft_07_whatever_they_declare() -> None:
     from anthropic_connector.validate import Validator
 

@@ -218,6 +218,7 @@ def load(path: str | Path | None = None) -> Manifest:
             raise ConfigurationError(f"{path}: the connection's {mistakes[0]}", details=mistakes)
     if files.check and stamp is not None:
         remembered.save(raw, stamp)
+    files.stamp = stamp  # the manifest passed: what is worked out from its files may be kept
     return Manifest(
         name=raw["name"],
         title=raw["title"],

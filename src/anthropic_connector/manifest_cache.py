@@ -2,9 +2,10 @@
 
 Like Python's .pyc files: one small JSON file per connector.yaml content, in
 ``$XDG_CACHE_HOME/anthropic-connector`` (``~/.cache`` by default); the model table fetched from
-GET /v1/models is kept beside it (models.py). Set ``ANTHROPIC_CONNECTOR_NO_CACHE=1`` to neither
-read nor write either (read-only or shared hosts); every load then parses and checks
-everything, as the first load does.
+GET /v1/models is kept beside it (models.py), and so is each schema as the fast validator
+compiles it (schema_files.py). Set ``ANTHROPIC_CONNECTOR_NO_CACHE=1`` to neither read nor
+write any of them (read-only or shared hosts); every load then parses and checks everything,
+as the first load does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .version import __version__
 
@@ -48,6 +49,27 @@ class Remembered:
         """A read-only home only costs the next run the same check."""
         if self.path is not None:
             save(self.path, {"raw": raw, "stamp": stamp})
+
+
+def kept(name: str, key: str, make: Callable[[], Any]) -> Any:
+    """What ``make()`` returns, from the cache entry ``name`` when that was made under the same
+    ``key`` (which must change whenever what ``make`` makes would), else made and saved there.
+    The entry holds a digest of what it keeps: an entry altered since is made anew."""
+    folder = directory()
+    path = None if folder is None else folder / f"{name}.json"
+    if path is not None:
+        try:
+            entry = json.loads(path.read_bytes())
+            text = entry["value"]
+            if entry["key"] == key and entry["digest"] == hashlib.sha256(text.encode()).hexdigest():
+                return json.loads(text)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    value = make()
+    if path is not None:
+        text = json.dumps(value)
+        save(path, {"key": key, "digest": hashlib.sha256(text.encode()).hexdigest(), "value": text})
+    return value
 
 
 def save(path: Path, entry: Any) -> None:

@@ -10,6 +10,7 @@ file's stem and rewrites the pointers: ``#/definitions/create_message.input/prop
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
@@ -18,7 +19,9 @@ from typing import Any, Iterable
 
 from .errors import ConfigurationError
 from .inputs import MAX_CONFIG_BYTES, read_bounded
-from .validate import Validator
+from .manifest_cache import kept
+from .validate import Validator, lean, lean_code
+from .version import __version__
 
 
 class SchemaFiles:
@@ -40,6 +43,7 @@ class SchemaFiles:
         self._digests: dict[str, bytes] = {}
         self._checked: set[str] = set()
         self._kept: dict[str, tuple[Any, bool]] = {}  # while checking
+        self.stamp: str | None = None  # the digest of every file, once the manifest passed (manifest.py)
 
     def _read(self, relative: str) -> bytes:
         path = self.root / relative
@@ -87,6 +91,21 @@ class SchemaFiles:
         if bundled:
             schema.setdefault("definitions", {}).update(bundled)
         return schema
+
+    def validator(self, relative: str) -> Validator:
+        """The schema in ``relative``, to be compiled when first used."""
+        return Validator(functools.partial(self.schema, relative), functools.partial(self.lean, relative))
+
+    def lean(self, relative: str) -> dict[str, Any]:
+        """The schema in ``relative`` as the fast validator compiles it (validate.lean), kept in
+        the cache (manifest_cache.py) while the manifest's files and lean's code are unchanged.
+        Working it out takes a one-shot run 13 ms for create_message's two schemas: reading
+        their 450 KB as dicts, then lean's two walks; the kept form is 130 KB of JSON."""
+        code = lean_code()
+        if self.stamp is None or code is None:
+            return lean(self.schema(relative))
+        name = "lean-" + hashlib.sha256(str(self.root.resolve() / relative).encode()).hexdigest()[:32]
+        return kept(name, f"{__version__} {code} {self.stamp}", lambda: lean(self.schema(relative)))
 
     def _rewrite(self, node: Any, here: str, root: str, bundled: dict[str, Any]) -> Any:
         """``node`` (part of file ``here``) with its pointers made relative to ``root``'s bundle."""

@@ -66,6 +66,8 @@ class SchemaSource(Protocol):
 
     def schema(self, relative: str) -> dict[str, Any]: ...
 
+    def validator(self, relative: str) -> Validator: ...
+
     def json(self, relative: str) -> Any: ...
 
 
@@ -142,15 +144,11 @@ class Operation:
 
     @functools.cached_property
     def validator(self) -> Validator:
-        from .validate import Validator
-
-        return Validator(functools.partial(self.files.schema, self.input_file))
+        return self.files.validator(self.input_file)
 
     @functools.cached_property
     def output_validator(self) -> Validator:
-        from .validate import Validator
-
-        return Validator(functools.partial(self.files.schema, self.output_file))
+        return self.files.validator(self.output_file)
 
     @functools.cached_property
     def expect_validator(self) -> Validator | None:

@@ -10,6 +10,7 @@ pure-Python jsonschema import; only an invalid input is walked by jsonschema, wh
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 import jsonschema_rs
@@ -224,6 +225,16 @@ def lean(schema: Any) -> Any:
     return _shared(_lean(schema, schema, {}))
 
 
+def lean_code() -> str | None:
+    """What tells this module's code from another version of it, for a cache of what lean()
+    made: its file's size and modification time, as Python's own bytecode cache uses."""
+    try:
+        info = os.stat(__file__)
+    except OSError:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
 def _lean(node: Any, root: dict[str, Any], kinds: dict[str, _Kind | None]) -> Any:
     if isinstance(node, list):
         return [_lean(item, root, kinds) for item in node]
@@ -427,11 +438,13 @@ class Validator:
     ``schema`` is the schema, or a function that reads it: then the validator keeps only its
     compiled form, and reads the schema again on the rare occasions it wants it whole (the
     messages for an invalid instance, betas.py's triggers). create_message's input schema is
-    1 MB as dicts, which a valid input never needs.
+    1 MB as dicts, which a valid input never needs. ``lean_schema``: a function that gives
+    ``lean(schema)`` faster than working it out (schema_files.SchemaFiles.lean, from the cache).
     """
 
-    def __init__(self, schema: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, schema: dict[str, Any] | Callable[[], dict[str, Any]], lean_schema: Callable[[], dict[str, Any]] | None = None) -> None:
         self._schema = schema
+        self._lean = lean_schema
         self._fast: Any = None  # compiled on first use: a run compiles only the schema it needs
         self._full: Any = None
 
@@ -454,7 +467,7 @@ class Validator:
 
     def _compiled(self) -> Any:
         if self._fast is None:
-            self._fast = jsonschema_rs.Draft7Validator(lean(self.schema))
+            self._fast = jsonschema_rs.Draft7Validator(self._lean() if self._lean else lean(self.schema))
         return self._fast
 
     def compile(self) -> None:

@@ -26,7 +26,7 @@ MESSAGE_OUTPUT = "schemas/create_message.output.json"  # what the Messages API's
 @functools.lru_cache(maxsize=4)
 def _message_check(files: Any) -> Validator:
     """The Messages answer's schema from the manifest's files (spec.SchemaSource), compiled once."""
-    return Validator(functools.partial(files.schema, MESSAGE_OUTPUT))
+    return files.validator(MESSAGE_OUTPUT)
 
 
 def create_completion(op: Operation, payload: dict[str, Any], connection: Connection) -> Call:
