@@ -390,6 +390,20 @@ def test_a_subschema_written_twice_is_compiled_once_with_the_same_verdicts() -> 
     assert [compiled.is_valid(v) for v in values] == [oracle.is_valid(v) for v in values]
 
 
+def test_a_pointer_through_a_subschema_written_twice_still_finds_its_way() -> None:
+    """A $ref's pointer may pass through a subschema that is written twice (rules.py points
+    into a batch's params so): that subschema stays where it is, or the pointer would end
+    nowhere. A schema that is only true or false is left as it is."""
+    from anthropic_connector.validate import lean
+
+    through = {"type": "object", "properties": {"b": {"type": "integer", "minimum": 1, "maximum": 9}}, "required": ["b"]}
+    schema = {"properties": {"a": through, "c": copy.deepcopy(through), "d": {"$ref": "#/properties/a/properties/b"}}}
+    compiled, oracle = jsonschema_rs.Draft7Validator(lean(schema)), jsonschema_rs.Draft7Validator(schema)
+    values = [{"d": 1}, {"d": 0}, {"d": "x"}, {"a": {}}, {"c": {"b": 1}}, {"c": {"b": 10}}]
+    assert [compiled.is_valid(v) for v in values] == [oracle.is_valid(v) for v in values] == [True, False, False, False, True, False]
+    assert lean(True) is True and Validator(True).errors(1) == [] and Validator(False).errors(1) != []
+
+
 def _variants(value: Any) -> Iterator[Any]:
     """``value``, then ``value`` with one place in it changed: to a value of another JSON type,
     to null, or (an object) given a key no schema names."""

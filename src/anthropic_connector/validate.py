@@ -10,8 +10,8 @@ pure-Python jsonschema import; only an invalid input is walked by jsonschema, wh
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from urllib.parse import unquote
 
 import jsonschema_rs
 
@@ -222,17 +222,8 @@ def lean(schema: Any) -> Any:
     each oneOf that no value can match two branches of made an anyOf, which stops at the
     branch that holds instead of trying them all: the same verdict, on fewer of the compiled
     schema's nodes (an answer's text block is held to 1 of 15 block kinds, not to 15)."""
-    return _shared(_lean(schema, schema, {}))
-
-
-def lean_code() -> str | None:
-    """What tells this module's code from another version of it, for a cache of what lean()
-    made: its file's size and modification time, as Python's own bytecode cache uses."""
-    try:
-        info = os.stat(__file__)
-    except OSError:
-        return None
-    return f"{info.st_size}:{info.st_mtime_ns}"
+    kept = _lean(schema, schema, {})
+    return _shared(kept) if isinstance(kept, dict) else kept
 
 
 def _lean(node: Any, root: dict[str, Any], kinds: dict[str, _Kind | None]) -> Any:
@@ -269,13 +260,43 @@ def _shared(root: dict[str, Any]) -> dict[str, Any]:
     target once however often it is referred to, so the browser toolset's 35 identical configs,
     or the ``cache_control`` of every block, are compiled once: create_message's two compiled
     schemas take about 0.5 MB less. Same verdicts: a subschema means the same wherever it
-    stands, and every $ref points from the root."""
+    stands, and every $ref points from the root. What stays: a subschema under a $id (where a
+    $ref means something else), and one that a $ref's pointer passes through on its way."""
+    sharing = _Sharing()
+    sharing.children(root, scoped=False)
+    passed = _passed_through(root, sharing.pointers)
     given = root.get("definitions")
-    sharing = _Sharing(given if isinstance(given, dict) else {})
-    sharing.children(root)
-    if sharing.shared:
-        root["definitions"] = {**(given if isinstance(given, dict) else {}), **sharing.shared}
+    names = set(given) if isinstance(given, dict) else set()
+    shared: dict[str, Any] = {}
+    for number, places in sharing.places.items():
+        places = [node for node in places if id(node) not in passed]
+        if len(places) < 2:
+            continue
+        name = f"shared{number}"
+        while name in names:
+            name += "_"
+        shared[name] = dict(places[0])
+        for node in places:
+            node.clear()
+            node["$ref"] = f"#/definitions/{name}"
+    if shared:
+        root["definitions"] = {**(given if isinstance(given, dict) else {}), **shared}
     return root
+
+
+def _passed_through(root: dict[str, Any], pointers: set[str]) -> set[int]:
+    """The ids of the subschemas that the local ``pointers`` ("#/properties/a/items") pass
+    through before they end: made a $ref, such a subschema would leave the pointer nowhere."""
+    passed: set[int] = set()
+    for ref in pointers:
+        node: Any = root
+        for part in unquote(ref[2:]).split("/")[:-1]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node.get(part) if isinstance(node, dict) else node[int(part)] if isinstance(node, list) and part.isdigit() and int(part) < len(node) else None
+            if node is None:
+                break
+            passed.add(id(node))
+    return passed
 
 
 def _data(value: Any) -> Any:
@@ -290,32 +311,29 @@ def _data(value: Any) -> Any:
 
 
 class _Sharing:
-    """One walk, subschemas before the schema they stand in: each subschema's shape is numbered,
-    and the second of a shape turns the first into a $ref to a new definition, and is one too."""
+    """One walk, subschemas before the schema they stand in, that numbers each subschema's
+    shape and lists the places of each shape that may be shared."""
 
-    def __init__(self, given: dict[str, Any]) -> None:
-        self.given = given  # the root's definitions, whose names a new one must not take
-        self.shared: dict[str, Any] = {}  # the new definitions, each a shared subschema
+    def __init__(self) -> None:
         self.shapes: dict[Any, int] = {}
         self.size: list[int] = []  # a shape's keywords, its own and its subschemas'
-        self.first: dict[int, dict[str, Any]] = {}  # the one subschema of a shape met so far
-        self.refs: dict[int, dict[str, str]] = {}  # a shared shape's $ref
+        self.places: dict[int, list[dict[str, Any]]] = {}
+        self.pointers: set[str] = set()  # every local $ref pointer met
 
-    def children(self, node: dict[str, Any], scoped: bool = False) -> tuple[Any, int]:
-        """Visit ``node``'s subschemas, each replaced by what its visit returns; ``node``'s shape
-        and size. ``scoped``: under a $id, where a $ref means something else: nothing moves."""
+    def children(self, node: dict[str, Any], scoped: bool) -> tuple[Any, int]:
+        """Visit ``node``'s subschemas; ``node``'s shape and size. ``scoped``: under a $id,
+        where a $ref means something else, nothing is listed to move."""
         parts, size = [], len(node)
         scoped = scoped or "$id" in node
         for key, value in node.items():
             if isinstance(value, dict) and key in _ONE:
-                number, node[key] = self.visit(value, scoped)
-                part: Any = number
-                size += self.size[number]
+                part: Any = self.visit(value, scoped)
+                size += self.size[part]
             elif isinstance(value, dict) and key in _NAMED:
                 named = []
                 for name, sub in value.items():
                     if isinstance(sub, dict):
-                        number, value[name] = self.visit(sub, scoped)
+                        number = self.visit(sub, scoped)
                         named.append((name, number))
                         size += self.size[number]
                     else:
@@ -323,39 +341,30 @@ class _Sharing:
                 part = ("{}", *sorted(named))
             elif isinstance(value, list) and key in _MANY:
                 numbers = []
-                for i, sub in enumerate(value):
+                for sub in value:
                     if isinstance(sub, dict):
-                        number, value[i] = self.visit(sub, scoped)
+                        number = self.visit(sub, scoped)
                         numbers.append(number)
                         size += self.size[number]
                     else:  # a true or false schema
                         numbers.append(_data(sub))
                 part = ("[]", *numbers)
             else:
+                if key == "$ref" and isinstance(value, str) and value.startswith("#/"):
+                    self.pointers.add(value)
                 part = _data(value)
             parts.append((key, part))
         return tuple(sorted(parts)), size
 
-    def visit(self, node: dict[str, Any], scoped: bool) -> tuple[int, dict[str, Any]]:
-        """``node``'s shape number, and what stands in its place: itself, or a $ref."""
+    def visit(self, node: dict[str, Any], scoped: bool) -> int:
+        """``node``'s shape number; ``node`` listed as a place of it, if it may be shared."""
         shape, size = self.children(node, scoped)
         number = self.shapes.setdefault(shape, len(self.shapes))
         if number == len(self.size):
             self.size.append(size)
-        if scoped or "$id" in node or size < _SHARED_SIZE:
-            return number, node
-        if number not in self.refs:
-            first = self.first.setdefault(number, node)
-            if first is node:
-                return number, node
-            name = f"shared{number}"
-            while name in self.given:
-                name += "_"
-            self.shared[name] = dict(first)
-            self.refs[number] = {"$ref": f"#/definitions/{name}"}
-            first.clear()
-            first.update(self.refs[number])
-        return number, self.refs[number]
+        if not scoped and "$id" not in node and size >= _SHARED_SIZE:
+            self.places.setdefault(number, []).append(node)
+        return number
 
 
 class _Kind(NamedTuple):
