@@ -559,7 +559,7 @@ def test_a_schema_as_compiled_is_kept_until_a_file_or_lean_changes(copy_of_manif
     other.write_text(json.dumps(load_json(other), indent=4), encoding="utf-8")  # another file's bytes
     assert verdict() == []
     kept = keep_a_schema_that_refuses_all()
-    monkeypatch.setattr(schema_files, "lean_code", lambda: "another lean")
+    monkeypatch.setattr(schema_files, "_code", lambda: "another lean")
     assert verdict() == []
 
     (entry,) = folder.glob("lean-*.json")

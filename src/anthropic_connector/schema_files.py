@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import posixpath
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,8 +21,19 @@ from typing import Any, Iterable
 from .errors import ConfigurationError
 from .inputs import MAX_CONFIG_BYTES, read_bounded
 from .manifest_cache import kept
-from .validate import Validator, lean, lean_code
+from . import validate
+from .validate import Validator, lean
 from .version import __version__
+
+
+def _code() -> str | None:
+    """What tells the code that makes a kept schema from another version of it: the size and
+    modification time of its two files (this one bundles, validate.py's lean() reworks), as
+    Python's own bytecode cache tells a changed module; None if they cannot be read."""
+    try:
+        return " ".join(f"{info.st_size}:{info.st_mtime_ns}" for info in map(os.stat, (__file__, validate.__file__)))
+    except OSError:
+        return None
 
 
 class SchemaFiles:
@@ -101,8 +113,8 @@ class SchemaFiles:
         the cache (manifest_cache.py) while the manifest's files and lean's code are unchanged.
         Working it out takes a one-shot run 13 ms for create_message's two schemas: reading
         their 450 KB as dicts, then lean's two walks; the kept form is 130 KB of JSON."""
-        code = lean_code()
-        if self.stamp is None or code is None:
+        code = _code()
+        if self.stamp is None or code is None or self.allowed is None or relative not in self.allowed:  # the stamp covers the manifest's files only
             return lean(self.schema(relative))
         name = "lean-" + hashlib.sha256(str(self.root.resolve() / relative).encode()).hexdigest()[:32]
         return kept(name, f"{__version__} {code} {self.stamp}", lambda: lean(self.schema(relative)))
