@@ -666,19 +666,7 @@ def build_output() -> JSON:
     root = defs.pop("message")
     props = root["properties"]
     props["model"]["examples"] = EXAMPLES["messageCreateParams.model"]
-    items = props["content"]["items"]
-    known = [_resolve_def(defs, b)["properties"]["type"]["const"] for b in items["oneOf"]]
-    items["oneOf"].append(
-        {
-            "title": "Another block type",
-            "description": "A block of a type this schema does not list yet, passed through as the API sent it.",
-            "type": "object",
-            "required": ["type"],
-            "properties": {"type": {"type": "string", "title": "Type", "description": "The block's type."}},
-            "not": {"properties": {"type": {"enum": known}}},
-        }
-    )
-    items["$comment"] = "One branch per block type the SDK knows; the last takes a type the API adds later, so that an answer is never refused for a new block."
+    props["content"]["items"]["$comment"] = "One branch per block type the SDK knows; the last takes a type the API adds later, so that an answer is never refused for a new block."
     props["parsed_output"] = {
         "title": "Parsed output",
         "description": "Only when the request asks for structured output (output_config.format, type json_schema): the reply's text as JSON, checked against that schema. Added by the connector, not sent by the API; the name is the official SDK's (messages.parse). A reply that cannot be such data is a structured_output_error instead.",
@@ -700,7 +688,39 @@ def build_output() -> JSON:
     }
     titled_branches(schema, schema["definitions"])
     open_values(schema)
+    each_schema(schema, lambda node: open_union(node, schema["definitions"]))
     return schema
+
+
+def open_union(node: JSON, defs: dict[str, JSON]) -> None:
+    """A choice of objects told apart by their ``type`` (an answer's blocks, a text block's
+    citations, a tool result's content) given a last branch for a type the API adds later, so
+    that an answer with a new citation or result type is passed through, not refused. A known
+    type stays held to its own branch, and a choice that also takes an untagged object is left
+    as it is (a new type could be that object too)."""
+    branches = node.get("oneOf")
+    if not isinstance(branches, list):
+        return
+    objects = [_resolve_def(defs, b) if "$ref" in b else b for b in branches if b.get("type") != "null"]
+    known = [_tag(b) for b in objects]
+    if len(known) < 2 or None in known:
+        return
+    branches.append(
+        {
+            "title": "Another type",
+            "description": "An object of a type this schema does not list yet, passed through as the API sent it.",
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"type": "string", "title": "Type", "description": "Its type."}},
+            "not": {"properties": {"type": {"enum": known}}},
+        }
+    )
+
+
+def _tag(branch: JSON) -> str | None:
+    """The ``type`` an object branch requires to be one constant string, or None."""
+    tag = branch.get("properties", {}).get("type", {}).get("const") if branch.get("type") == "object" and "type" in branch.get("required", []) else None
+    return tag if isinstance(tag, str) else None
 
 
 def open_values(node: Any) -> None:

@@ -11,6 +11,8 @@ stated path, in the stated words.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import typing
 from pathlib import Path
 from typing import Any, Iterator
@@ -196,6 +198,29 @@ def test_an_answer_with_values_the_api_added_later_is_passed_through(recorder: R
         with pytest.raises(UnexpectedResponseError) as caught:
             connector.run("create_message", {"model": "claude-sonnet-5-5", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]})
     assert caught.value.details[0]["path"] == "/stop_reason"
+
+
+def test_an_answer_with_types_the_api_added_later_is_passed_through(recorder: Recorder, connection: dict[str, Any]) -> None:
+    """The API adds block, citation and tool-result types over time: an answer holding a new one,
+    at the top or inside a block, is the output as sent. A known type is still held to its own
+    branch: a citation of a known type without its fields is refused where it stands."""
+    request = {"model": "claude-sonnet-5-5", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}
+    cited = {"type": "text", "text": "Hi", "citations": [{"type": "a_citation_added_later", "cited_text": "Hi"}]}
+    answer = {**MANIFEST.operation("create_message").sample_output, "content": [cited, {"type": "a_block_added_later", "data": 1}]}
+    recorder.script(Answer(200, answer))
+    with Connector(MANIFEST, connection) as connector:
+        assert connector.run("create_message", request).output["content"] == answer["content"]
+        recorder.script(Answer(200, {**answer, "content": [{**cited, "citations": [{"type": "char_location", "cited_text": "Hi"}]}]}))
+        with pytest.raises(UnexpectedResponseError) as caught:
+            connector.run("create_message", request)
+    assert caught.value.details[0]["path"].startswith("/content/0/citations/0")
+
+
+def test_the_committed_schemas_are_what_the_generator_makes() -> None:
+    """schemas/create_message.*.json are generated from the installed SDK's types: an edit by
+    hand, or a generator change not run, fails here."""
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_message_schemas.py"), "--check"], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_every_beta_header_named_is_one_the_sdk_knows() -> None:

@@ -129,7 +129,8 @@ def _discriminated(error: SchemaViolation, root: dict[str, Any]) -> list[tuple[P
     if not isinstance(value, dict):
         return None
     branches = [_resolve(b, root) for b in error.validator_value]
-    objects = [i for i, b in enumerate(branches) if isinstance(b, dict) and "properties" in b]
+    # A branch with a ``not`` takes the values the others do not list (an answer's next block type).
+    objects = [i for i, b in enumerate(branches) if isinstance(b, dict) and "properties" in b and "not" not in b]
     if len(objects) < 2:
         return None
     keys = [k for k in branches[objects[0]]["properties"] if all(_tags(branches[i], k) is not None for i in objects)]
