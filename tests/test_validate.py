@@ -325,6 +325,8 @@ TAGGED = {"definitions": {
     "a": {"type": "object", "required": ["type"], "properties": {"type": {"const": "a"}, "x": {"type": "string"}}},
     "b": {"type": "object", "required": ["type"], "properties": {"type": {"const": "b"}}},
     "untagged": {"type": "object", "properties": {"type": {"const": "b"}}},
+    "other": {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}, "not": {"properties": {"type": {"enum": ["a", "b"]}}}},
+    "not_b": {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}, "not": {"properties": {"type": {"enum": ["a"]}}}},
 }}
 
 
@@ -340,6 +342,8 @@ TAGGED = {"definitions": {
         ([{"$ref": "#/definitions/a"}, {"$ref": "#/definitions/untagged"}], "oneOf"),  # {"x": "1"} is both
         ([{"type": "string"}, {}], "oneOf"),  # a branch that takes anything
         ([True, {"type": "null"}], "oneOf"),
+        ([{"$ref": "#/definitions/a"}, {"$ref": "#/definitions/b"}, {"$ref": "#/definitions/other"}], "anyOf"),  # a catch-all for the rest
+        ([{"$ref": "#/definitions/a"}, {"$ref": "#/definitions/b"}, {"$ref": "#/definitions/not_b"}], "oneOf"),  # {"type": "b"} is both
     ],
 )
 def test_the_fast_validator_stops_at_the_branch_that_holds_only_where_no_value_holds_two(union: list[Any], becomes: str) -> None:
@@ -351,7 +355,7 @@ def test_the_fast_validator_stops_at_the_branch_that_holds_only_where_no_value_h
     fast = lean(schema)["properties"]["v"]
     assert list(fast) == [becomes]
     validator = Validator(schema)
-    for value in ("s", 1, 1.5, True, None, [1], [True], {"type": "a"}, {"type": "b"}, {"type": "a", "x": "1"}, {"x": "1"}, "5m", "1h"):
+    for value in ("s", 1, 1.5, True, None, [1], [True], {"type": "a"}, {"type": "b"}, {"type": "c"}, {"type": "a", "x": "1"}, {"x": "1"}, "5m", "1h"):
         assert (validator.errors({"v": value}) == []) == Draft7Validator(schema).is_valid({"v": value}), value
 
 
@@ -470,6 +474,22 @@ def test_the_compiled_schema_agrees_with_jsonschema_on_the_schema_as_written(op:
             checked += 1
             disagree += compiled.is_valid(variant) != oracle.is_valid(variant)
     assert disagree == 0 and checked > 1
+
+
+def test_a_union_names_the_fields_of_the_branch_whose_tag_the_value_has() -> None:
+    """In a choice of objects told apart by one field, the violations are those of the branch
+    the value's tag names: also beside a catch-all branch that takes every other tag (an
+    answer's next block type), and also when a branch has a ``not`` of its own about
+    something else."""
+    shape = {"oneOf": [
+        {"type": "object", "required": ["kind", "r"], "properties": {"kind": {"const": "circle"}, "r": {"type": "number"}}},
+        {"type": "object", "required": ["kind", "a", "b"], "properties": {"kind": {"const": "rect"}, "a": {"type": "number"}, "b": {"type": "number"}}, "not": {"properties": {"a": {"const": 0}}}},
+        {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}, "not": {"properties": {"kind": {"enum": ["circle", "rect"]}}}},
+    ]}
+    validator = Validator({"type": "object", "properties": {"shape": shape}})
+    assert validator.errors({"shape": {"kind": "rect", "a": "x"}}) == [{"path": "/shape/a", "message": 'must be a number, got "x"'}, {"path": "/shape/b", "message": "is required"}]
+    assert validator.errors({"shape": {"kind": "circle"}}) == [{"path": "/shape/r", "message": "is required"}]
+    assert validator.errors({"shape": {"kind": "hexagon"}}) == []
 
 
 # -- input that is not JSON, or cannot be read -----------------------------------------------

@@ -129,12 +129,14 @@ def _discriminated(error: SchemaViolation, root: dict[str, Any]) -> list[tuple[P
     if not isinstance(value, dict):
         return None
     branches = [_resolve(b, root) for b in error.validator_value]
-    # A branch with a ``not`` takes the values the others do not list (an answer's next block type).
-    objects = [i for i, b in enumerate(branches) if isinstance(b, dict) and "properties" in b and "not" not in b]
-    if len(objects) < 2:
+    alternatives = [i for i, b in enumerate(branches) if isinstance(b, dict) and "properties" in b]
+    if len(alternatives) < 2:
         return None
-    keys = [k for k in branches[objects[0]]["properties"] if all(_tags(branches[i], k) is not None for i in objects)]
-    for key in keys:
+    for key in branches[alternatives[0]]["properties"]:
+        objects = [i for i in alternatives if _tags(branches[i], key) is not None]
+        rest = [i for i in alternatives if i not in objects]  # at most one, taking the values the others do not pin
+        if len(objects) < 2 or len(rest) > 1 or (rest and _refused(branches[rest[0]], key, root) is None):
+            continue
         if key in value:
             chosen = [i for i in objects if value[key] in _tags(branches[i], key)]  # type: ignore[operator]
         else:
@@ -428,18 +430,36 @@ def _apart(a: _Kind, b: _Kind) -> bool:
 
 
 def _tagged(objects: list[dict[str, Any]], root: dict[str, Any]) -> bool:
-    """Whether one property every object requires is pinned (const) to a different value in each."""
+    """Whether one property every object requires is pinned (const) to a different value in
+    each, but for at most one object that refuses every value the others pin (an answer's
+    catch-all for a block type the API adds later)."""
     for name in objects[0].get("required", ()):
-        values = []
+        values, refused = [], None
         for branch in objects:
             prop = _resolve(branch.get("properties", {}).get(name), root) if name in branch.get("required", ()) else None
-            if not (isinstance(prop, dict) and "const" in prop):
+            if isinstance(prop, dict) and "const" in prop:
+                values.append(prop["const"])
+            elif refused is None and name in branch.get("required", ()) and _refused(branch, name, root) is not None:
+                refused = _refused(branch, name, root)
+            else:
                 break
-            values.append(prop["const"])
         else:
-            if all(a != b for i, a in enumerate(values) for b in values[i + 1:]):
+            apart = all(a != b for i, a in enumerate(values) for b in values[i + 1:])
+            if apart and (refused is None or all(any(v == r and type(v) is type(r) for r in refused) for v in values)):
                 return True
     return False
+
+
+def _refused(branch: dict[str, Any], name: str, root: dict[str, Any]) -> list[Any] | None:
+    """The values of property ``name`` that ``branch`` refuses, when its ``not`` refuses those
+    and nothing else: ``{"not": {"properties": {name: {"enum": [...]}}}}``."""
+    refusal = _resolve(branch.get("not"), root)
+    if not (isinstance(refusal, dict) and set(refusal).difference(_NOTES) == {"properties"} and set(refusal["properties"]) == {name}):
+        return None
+    values = _resolve(refusal["properties"][name], root)
+    if not (isinstance(values, dict) and set(values).difference(_NOTES) == {"enum"} and isinstance(values["enum"], list)):
+        return None
+    return values["enum"]
 
 
 class Validator:
