@@ -10,12 +10,13 @@ pure-Python jsonschema import; only an invalid input is walked by jsonschema, wh
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 from urllib.parse import unquote
 
 import jsonschema_rs
 
 from .errors import ValidationError
+from .pointers import segments
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaViolation
@@ -101,11 +102,24 @@ def _resolve(schema: Any, root: dict[str, Any]) -> Any:
     seen = 0
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#") and seen < 32:
         node: Any = root
-        for token in schema["$ref"][1:].split("/")[1:]:
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node[int(token)] if isinstance(node, list) else node.get(token) if isinstance(node, dict) else None
+        for node in _along(schema["$ref"], root):
+            pass
         schema, seen = node, seen + 1
     return schema
+
+
+def _along(ref: str, root: dict[str, Any]) -> Iterator[Any]:
+    """The nodes a local $ref's pointer ("#/definitions/a", percent-decoded as a URI fragment)
+    passes from ``root``, the last the one it points to; None where it leads nowhere."""
+    node: Any = root
+    for token in segments(unquote(ref[1:])):
+        if isinstance(node, list):
+            node = node[int(token)] if token.isdigit() and int(token) < len(node) else None
+        else:
+            node = node.get(token) if isinstance(node, dict) else None
+        yield node
+        if node is None:
+            return
 
 
 def _tags(branch: Any, key: str) -> list[Any] | None:
@@ -290,16 +304,7 @@ def _shared(root: dict[str, Any]) -> dict[str, Any]:
 def _passed_through(root: dict[str, Any], pointers: set[str]) -> set[int]:
     """The ids of the subschemas that the local ``pointers`` ("#/properties/a/items") pass
     through before they end: made a $ref, such a subschema would leave the pointer nowhere."""
-    passed: set[int] = set()
-    for ref in pointers:
-        node: Any = root
-        for part in unquote(ref[2:]).split("/")[:-1]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            node = node.get(part) if isinstance(node, dict) else node[int(part)] if isinstance(node, list) and part.isdigit() and int(part) < len(node) else None
-            if node is None:
-                break
-            passed.add(id(node))
-    return passed
+    return {id(node) for ref in pointers for node in list(_along(ref, root))[:-1] if node is not None}
 
 
 def _data(value: Any) -> Any:
@@ -439,8 +444,8 @@ def _tagged(objects: list[dict[str, Any]], root: dict[str, Any]) -> bool:
             prop = _resolve(branch.get("properties", {}).get(name), root) if name in branch.get("required", ()) else None
             if isinstance(prop, dict) and "const" in prop:
                 values.append(prop["const"])
-            elif refused is None and name in branch.get("required", ()) and _refused(branch, name, root) is not None:
-                refused = _refused(branch, name, root)
+            elif refused is None and name in branch.get("required", ()) and (found := _refused(branch, name, root)) is not None:
+                refused = found
             else:
                 break
         else:
