@@ -12,6 +12,7 @@ stdout or stderr.
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import logging
@@ -522,6 +523,32 @@ def outcome(mode: str, connection: Mapping[str, Any], name: str, payload: Any) -
 
 
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
+
+
+def places(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON value, as a path of keys and indexes, the root first."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from places(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from places(item, (*path, i))
+
+
+def at(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of ``value`` with ``path`` set to ``new``."""
+    value = copy.deepcopy(value)
+    if not path:
+        return new
+    at(value, path[:-1])[path[-1]] = new
+    return value
 
 
 def write_json(path: Path, value: Any) -> Path:

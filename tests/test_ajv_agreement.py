@@ -12,14 +12,13 @@ outside a choice, null). What each is meant to be is counted beside what both sa
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from conftest import OPERATIONS, REPO
+from conftest import OPERATIONS, REPO, at, places, replaced
 from test_forms import WEB, needs, node
 
 PER_OPERATION = 300
@@ -33,31 +32,6 @@ def resolve(node: Any, root: dict[str, Any]) -> dict[str, Any]:
             target = target[part]
         node = target
     return node if isinstance(node, dict) else {}
-
-
-def at(value: Any, path: Path_) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
-def put(value: Any, path: Path_, new: Any) -> Any:
-    """A copy of ``value`` with ``path`` set to ``new``."""
-    value = copy.deepcopy(value)
-    if not path:
-        return new
-    at(value, path[:-1])[path[-1]] = new
-    return value
-
-
-def places(value: Any, path: Path_ = ()) -> Iterator[Path_]:
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from places(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from places(item, (*path, i))
 
 
 def schema_at(root: dict[str, Any], value: Any, path: Path_) -> dict[str, Any]:
@@ -103,13 +77,13 @@ def valid_variants(op: Any, sample: dict[str, Any], rng: random.Random) -> Itera
     for path in places(sample):
         schema = schema_at(root, sample, path)
         for example in schema.get("examples", [])[:3]:
-            yield put(sample, path, example)
+            yield replaced(sample, path, example)
         for choice in schema.get("oneOf", []):
             if "const" in choice:
-                yield put(sample, path, choice["const"])
+                yield replaced(sample, path, choice["const"])
         for bound in ("minimum", "maximum"):
             if isinstance(schema.get(bound), (int, float)):
-                yield put(sample, path, schema[bound])
+                yield replaced(sample, path, schema[bound])
     for name, prop in root.get("properties", {}).items():
         prop = resolve(prop, root)
         for example in prop.get("examples", [])[:3]:
@@ -125,29 +99,29 @@ def invalid_variants(op: Any, sample: dict[str, Any]) -> Iterator[Any]:
         if isinstance(here, dict):
             for key in resolve(schema, root).get("required", []):
                 if key in here:
-                    yield put(sample, path, {k: v for k, v in here.items() if k != key})
+                    yield replaced(sample, path, {k: v for k, v in here.items() if k != key})
             if schema.get("additionalProperties") is False:
-                yield put(sample, path, {**here, "not_a_field": 1})
-            yield put(sample, path, [here])
+                yield replaced(sample, path, {**here, "not_a_field": 1})
+            yield replaced(sample, path, [here])
         elif isinstance(here, list):
-            yield put(sample, path, {"items": here})
+            yield replaced(sample, path, {"items": here})
             if isinstance(schema.get("minItems"), int) and schema["minItems"] > 0:
-                yield put(sample, path, [])
+                yield replaced(sample, path, [])
         elif isinstance(here, str):
-            yield put(sample, path, 12345)
+            yield replaced(sample, path, 12345)
             if schema.get("minLength", 0) > 0 or "pattern" in schema:
-                yield put(sample, path, "")
+                yield replaced(sample, path, "")
             if "oneOf" in schema and all("const" in b or b.get("type") == "null" for b in schema["oneOf"]):
-                yield put(sample, path, here + "-not-a-choice")
+                yield replaced(sample, path, here + "-not-a-choice")
         elif isinstance(here, bool):
-            yield put(sample, path, "true")
+            yield replaced(sample, path, "true")
         elif isinstance(here, (int, float)):
-            yield put(sample, path, str(here))
+            yield replaced(sample, path, str(here))
             for bound, step in (("minimum", -1), ("maximum", 1)):
                 if isinstance(schema.get(bound), (int, float)):
-                    yield put(sample, path, schema[bound] + step)
+                    yield replaced(sample, path, schema[bound] + step)
         if path and here is not None and "null" not in str(schema.get("type")) and "oneOf" not in schema:
-            yield put(sample, path, None)
+            yield replaced(sample, path, None)
 
 
 def built(op: Any, rng: random.Random) -> Iterator[Any]:
@@ -187,8 +161,8 @@ def inputs(op: Any) -> list[tuple[Any, str]]:
         sample = rng.choice(samples)
         texts = [p for p in places(sample) if isinstance(at(sample, p), str)]
         path = rng.choice(texts) if texts else ("not_a_field",)
-        add(put(sample, path, f"{at(sample, path) if texts else ''}{filler}"), "valid" if texts else "invalid")
-        add(put(sample, path, "\u0000" if texts else filler), "invalid")
+        add(replaced(sample, path, f"{at(sample, path) if texts else ''}{filler}"), "valid" if texts else "invalid")
+        add(replaced(sample, path, "\u0000" if texts else filler), "invalid")
         filler += 1
     return list(made.values())
 

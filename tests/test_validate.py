@@ -16,7 +16,7 @@ from typing import Any, Iterator, NamedTuple
 
 import jsonschema_rs
 import pytest
-from conftest import MANIFEST, OPERATIONS, REPO, Answer, by_operation, load_json, sendable
+from conftest import MANIFEST, OPERATIONS, REPO, Answer, at, by_operation, load_json, places, replaced, sendable
 from jsonschema import Draft7Validator
 
 from anthropic_connector import Connector, ValidationError
@@ -412,28 +412,10 @@ def _variants(value: Any) -> Iterator[Any]:
     """``value``, then ``value`` with one place in it changed: to a value of another JSON type,
     to null, or (an object) given a key no schema names."""
     yield value
-    places: list[tuple[Any, ...]] = []
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        places.append(path)
-        for key, item in node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ():
-            walk(item, (*path, key))
-
-    walk(value, ())
-    for path in places:
-        here = value
-        for key in path:
-            here = here[key]
+    for path in places(value):
+        here = at(value, path)
         for other in ([7, None] if isinstance(here, str) else ["x", None]) + ([{**here, "no_such_key": 1}] if isinstance(here, dict) else []):
-            changed = copy.deepcopy(value)
-            if not path:
-                yield other
-                continue
-            parent = changed
-            for key in path[:-1]:
-                parent = parent[key]
-            parent[path[-1]] = other
-            yield changed
+            yield replaced(value, path, other)
 
 
 def _corpus(op: Any, kind: str) -> list[Any]:
